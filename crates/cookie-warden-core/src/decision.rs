@@ -1,0 +1,208 @@
+//! Decisions: what cookie-warden does with one `Set-Cookie` header, and why.
+//!
+//! A [`Decision`] is computed by the compiled policy for one header in the context of one request
+//! (see `crate::policy::CompiledPolicy::decide`). It never holds the cookie's value except inside
+//! [`Decision::rewritten`], the header that leaves, and its `Debug` output never shows that value.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// What happens to one `Set-Cookie` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verdict {
+    /// Passes unchanged, byte for byte.
+    Allow,
+    /// Leaves as the canonical header in [`Decision::rewritten`].
+    Fix,
+    /// Removed from the response.
+    Strip,
+    /// The whole response is replaced (`block_status`, no Set-Cookie at all).
+    Block,
+}
+
+impl Verdict {
+    /// The snake_case name used in events, metrics and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Fix => "fix",
+            Verdict::Strip => "strip",
+            Verdict::Block => "block",
+        }
+    }
+
+    /// The past-tense action for events (`fixed`, `stripped`, `blocked`); `None` for `allow`.
+    pub fn action(self) -> Option<&'static str> {
+        match self {
+            Verdict::Allow => None,
+            Verdict::Fix => Some("fixed"),
+            Verdict::Strip => Some("stripped"),
+            Verdict::Block => Some("blocked"),
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kinds of violation, snake_case everywhere (API, events, CLI JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ViolationKind {
+    /// No rule matches the cookie's name.
+    Unlisted,
+    /// A rule matches, but not in the request's scope.
+    OutOfScope,
+    /// A browser would drop the header, or it is not a cookie at all.
+    Malformed,
+    /// Name and value, or an attribute, exceed a browser's limits.
+    Oversize,
+    /// A session cookie carries Expires or Max-Age.
+    NotSession,
+    /// The expiry is later than the rule's lifetime or `max_lifetime` allows.
+    LifetimeExceeded,
+    /// A cookie with a duration lifetime has no expiry.
+    MissingExpiry,
+    /// `Secure` is required but absent.
+    MissingSecure,
+    /// `HttpOnly` is required but absent.
+    MissingHttpOnly,
+    /// SameSite is weaker than the rule's minimum.
+    WeakSameSite,
+    /// `SameSite=None` without `Secure`.
+    SameSiteNoneInsecure,
+    /// The Path attribute differs from the rule's.
+    PathMismatch,
+    /// A Domain attribute that the rule does not allow.
+    DomainNotAllowed,
+    /// `__Secure-` / `__Host-` prefix requirements broken.
+    PrefixViolation,
+    /// A category the visitor has not consented to.
+    ConsentMissing,
+    /// Browsers read the header differently from one another or from RFC 6265bis.
+    Ambiguous,
+}
+
+impl ViolationKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ViolationKind; 16] = [
+        ViolationKind::Unlisted,
+        ViolationKind::OutOfScope,
+        ViolationKind::Malformed,
+        ViolationKind::Oversize,
+        ViolationKind::NotSession,
+        ViolationKind::LifetimeExceeded,
+        ViolationKind::MissingExpiry,
+        ViolationKind::MissingSecure,
+        ViolationKind::MissingHttpOnly,
+        ViolationKind::WeakSameSite,
+        ViolationKind::SameSiteNoneInsecure,
+        ViolationKind::PathMismatch,
+        ViolationKind::DomainNotAllowed,
+        ViolationKind::PrefixViolation,
+        ViolationKind::ConsentMissing,
+        ViolationKind::Ambiguous,
+    ];
+
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViolationKind::Unlisted => "unlisted",
+            ViolationKind::OutOfScope => "out_of_scope",
+            ViolationKind::Malformed => "malformed",
+            ViolationKind::Oversize => "oversize",
+            ViolationKind::NotSession => "not_session",
+            ViolationKind::LifetimeExceeded => "lifetime_exceeded",
+            ViolationKind::MissingExpiry => "missing_expiry",
+            ViolationKind::MissingSecure => "missing_secure",
+            ViolationKind::MissingHttpOnly => "missing_http_only",
+            ViolationKind::WeakSameSite => "weak_same_site",
+            ViolationKind::SameSiteNoneInsecure => "same_site_none_insecure",
+            ViolationKind::PathMismatch => "path_mismatch",
+            ViolationKind::DomainNotAllowed => "domain_not_allowed",
+            ViolationKind::PrefixViolation => "prefix_violation",
+            ViolationKind::ConsentMissing => "consent_missing",
+            ViolationKind::Ambiguous => "ambiguous",
+        }
+    }
+}
+
+impl fmt::Display for ViolationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One broken requirement. `detail` names the rule and the attribute, never the cookie's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// What kind of requirement is broken.
+    pub kind: ViolationKind,
+    /// A human explanation: names the rule and the attribute, never the value.
+    pub detail: Cow<'static, str>,
+}
+
+/// What to do with one `Set-Cookie` header, and why.
+///
+/// `'p` borrows from the compiled policy (rule and scope names), `'h` from the header
+/// (the cookie's name as a browser reads it).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Decision<'p, 'h> {
+    /// What happens to the header.
+    pub verdict: Verdict,
+    /// The cookie's name as a browser reads it (empty for a nameless cookie or an unreadable header).
+    pub name: &'h [u8],
+    /// The matching rule's `name` as written in the policy; `None` when no rule matches.
+    pub rule: Option<&'p str>,
+    /// The id of the request's scope; `None` when the request is in no scope.
+    pub scope: Option<&'p str>,
+    /// The matching rule's category (`None` when no rule matches).
+    pub category: Option<crate::policy::model::Category>,
+    /// Every broken requirement; empty for `allow`. An empty `Vec` does not allocate.
+    pub violations: Vec<Violation>,
+    /// The canonical header that leaves instead of the original, for `fix`.
+    pub rewritten: Option<Vec<u8>>,
+    /// `false` in report-only mode: the decision is traced but not applied.
+    pub enforced: bool,
+}
+
+impl Decision<'_, '_> {
+    /// The violation kinds, comma-separated, as events carry them.
+    pub fn violation_list(&self) -> String {
+        let mut out = String::new();
+        for (i, v) in self.violations.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(v.kind.as_str());
+        }
+        out
+    }
+
+    /// The action an event reports: `fixed`, `stripped`, `blocked`, or `reported` when not enforced;
+    /// `None` for `allow`.
+    pub fn action(&self) -> Option<&'static str> {
+        match self.verdict.action() {
+            Some(_) if !self.enforced => Some("reported"),
+            other => other,
+        }
+    }
+}
+
+/// Never prints the rewritten header (it holds the cookie's value).
+impl fmt::Debug for Decision<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decision")
+            .field("verdict", &self.verdict)
+            .field("name", &String::from_utf8_lossy(self.name))
+            .field("rule", &self.rule)
+            .field("scope", &self.scope)
+            .field("category", &self.category)
+            .field("violations", &self.violations)
+            .field("rewritten", &self.rewritten.as_ref().map(|_| "<redacted>"))
+            .field("enforced", &self.enforced)
+            .finish()
+    }
+}

@@ -1,0 +1,16 @@
+//! The pure core of cookie-warden.
+//!
+//! This crate decides; it does no I/O, runs no async code and reads no clock (the time comes in as
+//! an argument). It holds:
+//!
+//! - [`policy`]: the policy file's model, its validation and the compiled policy that matches names
+//!   and scopes;
+//! - [`decision`]: verdicts, violation kinds and the [`decision::Decision`] for one `Set-Cookie`;
+//! - [`request`]: what the core needs to know about the request a response answers.
+//!
+//! No type in this crate prints a cookie's value in its `Debug` or `Display` output, and no error
+//! message carries one.
+
+pub mod decision;
+pub mod policy;
+pub mod request;

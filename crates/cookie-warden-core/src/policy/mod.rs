@@ -1,0 +1,3 @@
+//! The policy: the file's model, its validation, and the compiled form used to decide.
+
+pub mod model;

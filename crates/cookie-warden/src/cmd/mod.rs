@@ -1,0 +1,11 @@
+//! One file per subcommand; `run` dispatches.
+
+use anyhow::Result;
+
+use crate::cli::Command;
+use crate::exit::Exit;
+
+/// Runs one subcommand.
+pub(crate) fn run(command: Command) -> Result<Exit> {
+    match command {}
+}
