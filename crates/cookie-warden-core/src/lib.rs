@@ -14,3 +14,4 @@
 pub mod decision;
 pub mod policy;
 pub mod request;
+pub mod set_cookie;

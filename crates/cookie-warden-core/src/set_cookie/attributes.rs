@@ -1,0 +1,205 @@
+//! The raw attributes of a `Set-Cookie` line: which names were seen, how often, and an iterator
+//! over them for callers that need the exact text.
+
+use std::fmt;
+
+use super::bytes::{split_once_byte, trim_wsp};
+
+/// The largest attribute value a browser honours (§5.6, "cookie-av" step 6); longer ones are
+/// ignored as if absent.
+pub const MAX_ATTRIBUTE_VALUE_LEN: usize = 1024;
+
+/// An attribute name as §5.6 recognises it (case-insensitive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AttributeKind {
+    /// `Expires`
+    Expires,
+    /// `Max-Age`
+    MaxAge,
+    /// `Domain`
+    Domain,
+    /// `Path`
+    Path,
+    /// `Secure`
+    Secure,
+    /// `HttpOnly`
+    HttpOnly,
+    /// `SameSite`
+    SameSite,
+    /// `Partitioned` (CHIPS)
+    Partitioned,
+    /// Any other name, including empty ones (ignored by browsers).
+    Unknown,
+}
+
+impl AttributeKind {
+    /// Classifies an attribute name (already trimmed), ASCII case-insensitively.
+    pub fn of(name: &[u8]) -> AttributeKind {
+        let candidate: &[(&[u8], AttributeKind)] = match name.len() {
+            4 => &[(b"path", AttributeKind::Path)],
+            6 => &[
+                (b"domain", AttributeKind::Domain),
+                (b"secure", AttributeKind::Secure),
+            ],
+            7 => &[
+                (b"expires", AttributeKind::Expires),
+                (b"max-age", AttributeKind::MaxAge),
+            ],
+            8 => &[
+                (b"httponly", AttributeKind::HttpOnly),
+                (b"samesite", AttributeKind::SameSite),
+            ],
+            11 => &[(b"partitioned", AttributeKind::Partitioned)],
+            _ => &[],
+        };
+        candidate
+            .iter()
+            .find(|(known, _)| name.eq_ignore_ascii_case(known))
+            .map_or(AttributeKind::Unknown, |&(_, kind)| kind)
+    }
+
+    /// The attribute's canonical spelling (`Max-Age`, `HttpOnly`, …); `None` for unknown ones.
+    pub fn canonical_name(self) -> Option<&'static str> {
+        Some(match self {
+            AttributeKind::Expires => "Expires",
+            AttributeKind::MaxAge => "Max-Age",
+            AttributeKind::Domain => "Domain",
+            AttributeKind::Path => "Path",
+            AttributeKind::Secure => "Secure",
+            AttributeKind::HttpOnly => "HttpOnly",
+            AttributeKind::SameSite => "SameSite",
+            AttributeKind::Partitioned => "Partitioned",
+            AttributeKind::Unknown => return None,
+        })
+    }
+}
+
+/// How many attributes of each kind a line carries, valid or not. Attributes whose value is over
+/// 1024 bytes are ignored by browsers before their name is looked at: they count only in
+/// [`AttributeCounts::oversize`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct AttributeCounts {
+    /// `Expires` attributes (valid or not).
+    pub expires: u16,
+    /// `Max-Age` attributes (valid or not).
+    pub max_age: u16,
+    /// `Domain` attributes.
+    pub domain: u16,
+    /// `Path` attributes.
+    pub path: u16,
+    /// `Secure` attributes.
+    pub secure: u16,
+    /// `HttpOnly` attributes.
+    pub http_only: u16,
+    /// `SameSite` attributes (recognised value or not).
+    pub same_site: u16,
+    /// `Partitioned` attributes.
+    pub partitioned: u16,
+    /// Attributes with any other name, including empty ones (`;;`).
+    pub unknown: u16,
+    /// Attributes dropped because their value is longer than 1024 bytes.
+    pub oversize: u16,
+}
+
+impl AttributeCounts {
+    /// Counts one attribute of `kind`.
+    pub(crate) fn add(&mut self, kind: AttributeKind) {
+        let slot = match kind {
+            AttributeKind::Expires => &mut self.expires,
+            AttributeKind::MaxAge => &mut self.max_age,
+            AttributeKind::Domain => &mut self.domain,
+            AttributeKind::Path => &mut self.path,
+            AttributeKind::Secure => &mut self.secure,
+            AttributeKind::HttpOnly => &mut self.http_only,
+            AttributeKind::SameSite => &mut self.same_site,
+            AttributeKind::Partitioned => &mut self.partitioned,
+            AttributeKind::Unknown => &mut self.unknown,
+        };
+        *slot = slot.saturating_add(1);
+    }
+
+    /// The kinds of known attribute that appear more than once (in the canonical order).
+    pub fn duplicates(&self) -> impl Iterator<Item = AttributeKind> + '_ {
+        [
+            (self.path, AttributeKind::Path),
+            (self.domain, AttributeKind::Domain),
+            (self.max_age, AttributeKind::MaxAge),
+            (self.expires, AttributeKind::Expires),
+            (self.secure, AttributeKind::Secure),
+            (self.http_only, AttributeKind::HttpOnly),
+            (self.same_site, AttributeKind::SameSite),
+            (self.partitioned, AttributeKind::Partitioned),
+        ]
+        .into_iter()
+        .filter_map(|(count, kind)| (count > 1).then_some(kind))
+    }
+}
+
+/// One attribute exactly as written (name and value trimmed of space and tab only).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct RawAttribute<'h> {
+    /// The name as written (any case).
+    pub name: &'h [u8],
+    /// The value as written; empty when there was no `=`.
+    pub value: &'h [u8],
+    /// What the name means to a browser.
+    pub kind: AttributeKind,
+    /// The value is longer than 1024 bytes, so browsers ignore this attribute.
+    pub oversize: bool,
+}
+
+impl fmt::Debug for RawAttribute<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The value may hold cookie data (comma-joined headers): show its length only.
+        f.debug_struct("RawAttribute")
+            .field("name", &String::from_utf8_lossy(self.name))
+            .field("value_len", &self.value.len())
+            .field("kind", &self.kind)
+            .field("oversize", &self.oversize)
+            .finish()
+    }
+}
+
+/// Iterator over the attributes of a line, in order (see [`super::SetCookie::raw_attributes`]).
+#[derive(Clone)]
+pub struct RawAttributes<'h> {
+    /// What is left, starting at a `;` (or empty).
+    rest: &'h [u8],
+}
+
+impl<'h> RawAttributes<'h> {
+    /// Iterates the attributes of `unparsed`, which is empty or starts with `;`.
+    pub(crate) fn new(unparsed: &'h [u8]) -> Self {
+        RawAttributes { rest: unparsed }
+    }
+}
+
+impl fmt::Debug for RawAttributes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawAttributes")
+            .field("remaining_len", &self.rest.len())
+            .finish()
+    }
+}
+
+impl<'h> Iterator for RawAttributes<'h> {
+    type Item = RawAttribute<'h>;
+
+    fn next(&mut self) -> Option<RawAttribute<'h>> {
+        let (_, after) = self.rest.split_first()?;
+        let (cookie_av, rest) = match memchr::memchr(b';', after) {
+            Some(at) => (&after[..at], &after[at..]),
+            None => (after, &[][..]),
+        };
+        self.rest = rest;
+        let (name, value) = split_once_byte(cookie_av, b'=').unwrap_or((cookie_av, &[]));
+        let name = trim_wsp(name);
+        let value = trim_wsp(value);
+        Some(RawAttribute {
+            name,
+            value,
+            kind: AttributeKind::of(name),
+            oversize: value.len() > MAX_ATTRIBUTE_VALUE_LEN,
+        })
+    }
+}

@@ -1,0 +1,246 @@
+//! Cookie dates: the tolerant token algorithm of draft-ietf-httpbis-rfc6265bis-22 §5.1.1.
+//!
+//! Browsers do not parse `Expires` as an HTTP date: they split it into tokens at any delimiter and
+//! pick the first token that looks like a time, a day of month, a month and a year, in any order.
+//! `Thu, 09-Jun-33 10:18:14 GMT`, `09 Jun 2033 10:18:14` and `Jun 9 10:18:14 2033 garbage` all
+//! name the same instant.
+//!
+//! ```
+//! use cookie_warden_core::set_cookie::date::parse_cookie_date;
+//!
+//! assert_eq!(parse_cookie_date(b"Thu, 09-Jun-33 10:18:14 GMT"), Ok(2_001_925_094));
+//! assert!(parse_cookie_date(b"2033-06-09T10:18:14Z").is_err());
+//! ```
+
+use std::fmt;
+
+/// Why a cookie date does not parse. Browsers ignore such an `Expires` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DateError {
+    /// A time, day of month, month or year is missing, or a field is out of range.
+    Invalid,
+    /// Everything else is valid, but the year is before 1601 or was written with one digit.
+    /// (Chromium reads such a date as one in the past: see [`super::Ambiguities`].)
+    YearOutOfRange,
+}
+
+impl fmt::Display for DateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DateError::Invalid => "not a cookie date",
+            DateError::YearOutOfRange => "cookie date year before 1601 or of one digit",
+        })
+    }
+}
+
+impl std::error::Error for DateError {}
+
+/// §5.1.1 step 1: delimiter bytes split the date into tokens.
+fn is_delimiter(b: u8) -> bool {
+    matches!(b, 0x09 | 0x20..=0x2f | 0x3b..=0x40 | 0x5b..=0x60 | 0x7b..=0x7e)
+}
+
+/// Reads 1 to `max` leading digits that are followed by a non-digit or the end
+/// (`n*mDIGIT [ non-digit *OCTET ]`); returns the number and the bytes after the digits.
+fn leading_digits(token: &[u8], min: usize, max: usize) -> Option<(u32, &[u8])> {
+    let count = token.iter().take_while(|b| b.is_ascii_digit()).count();
+    if count < min || count > max {
+        return None;
+    }
+    let value = token[..count]
+        .iter()
+        .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
+    Some((value, &token[count..]))
+}
+
+/// `time = hms-time [ non-digit *OCTET ]`, `hms-time = time-field ":" time-field ":" time-field`.
+fn parse_time(token: &[u8]) -> Option<(u32, u32, u32)> {
+    let (hour, rest) = leading_digits(token, 1, 2)?;
+    let rest = rest.strip_prefix(b":")?;
+    let (minute, rest) = leading_digits(rest, 1, 2)?;
+    let rest = rest.strip_prefix(b":")?;
+    let (second, _) = leading_digits(rest, 1, 2)?;
+    Some((hour, minute, second))
+}
+
+/// `month = ( "jan" / … / "dec" ) *OCTET`, case-insensitive; 1-based.
+fn parse_month(token: &[u8]) -> Option<u32> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
+    ];
+    let head = token.get(..3)?;
+    MONTHS
+        .iter()
+        .position(|m| head.eq_ignore_ascii_case(*m))
+        .map(|i| i as u32 + 1)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month = i64::from(month);
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The number of days in `month` of `year` (proleptic Gregorian).
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Parses a cookie date (§5.1.1) into unix seconds (UTC). Allocates nothing.
+///
+/// # Errors
+///
+/// [`DateError::YearOutOfRange`] when only the year is wrong (before 1601, or one digit);
+/// [`DateError::Invalid`] for anything else that is not a cookie date.
+pub fn parse_cookie_date(input: &[u8]) -> Result<i64, DateError> {
+    let mut time = None;
+    let mut day_of_month = None;
+    let mut month = None;
+    let mut year = None;
+    let mut one_digit_year_candidate = false;
+
+    for token in input.split(|&b| is_delimiter(b)).filter(|t| !t.is_empty()) {
+        if time.is_none() {
+            if let Some(hms) = parse_time(token) {
+                time = Some(hms);
+                continue;
+            }
+        }
+        if day_of_month.is_none() {
+            if let Some((day, _)) = leading_digits(token, 1, 2) {
+                day_of_month = Some(day);
+                continue;
+            }
+        }
+        if month.is_none() {
+            if let Some(m) = parse_month(token) {
+                month = Some(m);
+                continue;
+            }
+        }
+        if year.is_none() {
+            if let Some((y, _)) = leading_digits(token, 2, 4) {
+                year = Some(y);
+                continue;
+            }
+            if leading_digits(token, 1, 1).is_some() {
+                one_digit_year_candidate = true;
+            }
+        }
+    }
+
+    let (Some((hour, minute, second)), Some(day), Some(month)) = (time, day_of_month, month) else {
+        return Err(DateError::Invalid);
+    };
+    if !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 59 {
+        return Err(DateError::Invalid);
+    }
+    let year = match year {
+        Some(y @ 70..=99) => y + 1900,
+        Some(y @ 0..=69) => y + 2000,
+        Some(y) => y,
+        None if one_digit_year_candidate => return Err(DateError::YearOutOfRange),
+        None => return Err(DateError::Invalid),
+    };
+    if day > days_in_month(year, month) {
+        return Err(DateError::Invalid);
+    }
+    if year < 1601 {
+        return Err(DateError::YearOutOfRange);
+    }
+    let days = days_from_civil(i64::from(year), month, day);
+    Ok(days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_and_known_instants() {
+        assert_eq!(parse_cookie_date(b"Thu, 01 Jan 1970 00:00:00 GMT"), Ok(0));
+        assert_eq!(
+            parse_cookie_date(b"Wed, 09 Jun 2021 10:18:14 GMT"),
+            Ok(1_623_233_894)
+        );
+        assert_eq!(
+            parse_cookie_date(b"Sat, 01 Jan 1601 00:00:00 GMT"),
+            Ok(-11_644_473_600)
+        );
+        assert_eq!(
+            parse_cookie_date(b"Fri, 31 Dec 9999 23:59:59 GMT"),
+            Ok(253_402_300_799)
+        );
+    }
+
+    #[test]
+    fn tolerant_forms() {
+        let want = Ok(2_001_925_094);
+        assert_eq!(parse_cookie_date(b"Thu, 09-Jun-33 10:18:14 GMT"), want);
+        assert_eq!(parse_cookie_date(b"09 Jun 2033 10:18:14"), want);
+        assert_eq!(parse_cookie_date(b"Jun 9 10:18:14 2033 garbage"), want);
+        assert_eq!(parse_cookie_date(b"thu, 09 jun 2033 10:18:14 gmt"), want);
+    }
+
+    #[test]
+    fn rejects_out_of_range_fields() {
+        assert_eq!(
+            parse_cookie_date(b"Wed, 09 Jun 2033 10:18:60 GMT"),
+            Err(DateError::Invalid)
+        );
+        assert_eq!(
+            parse_cookie_date(b"Wed, 09 Jun 2033 24:00:00 GMT"),
+            Err(DateError::Invalid)
+        );
+        assert_eq!(
+            parse_cookie_date(b"Wed, 30 Feb 2033 10:00:00 GMT"),
+            Err(DateError::Invalid)
+        );
+        assert_eq!(
+            parse_cookie_date(b"Wed, 32 Jan 2033 10:00:00 GMT"),
+            Err(DateError::Invalid)
+        );
+        assert_eq!(parse_cookie_date(b"garbage"), Err(DateError::Invalid));
+        assert_eq!(parse_cookie_date(b""), Err(DateError::Invalid));
+    }
+
+    #[test]
+    fn year_out_of_range_is_told_apart() {
+        assert_eq!(
+            parse_cookie_date(b"Thu, 10-Sep-0 20:00:00 GMT"),
+            Err(DateError::YearOutOfRange)
+        );
+        assert_eq!(
+            parse_cookie_date(b"Thu, 10 Sep 1600 20:00:00 GMT"),
+            Err(DateError::YearOutOfRange)
+        );
+        assert_eq!(
+            parse_cookie_date(b"Thu, 10 Sep 0100 20:00:00 GMT"),
+            Err(DateError::YearOutOfRange)
+        );
+    }
+
+    #[test]
+    fn leap_days() {
+        assert!(parse_cookie_date(b"29 Feb 2024 00:00:00").is_ok());
+        assert_eq!(
+            parse_cookie_date(b"29 Feb 2023 00:00:00"),
+            Err(DateError::Invalid)
+        );
+        assert_eq!(
+            parse_cookie_date(b"29 Feb 2100 00:00:00"),
+            Err(DateError::Invalid)
+        );
+        assert!(parse_cookie_date(b"29 Feb 2000 00:00:00").is_ok());
+    }
+}

@@ -1,0 +1,189 @@
+//! The parsing algorithm (§5.6) and the header-and-URL rejections of the storage model (§5.7).
+
+use super::attributes::{AttributeCounts, AttributeKind, MAX_ATTRIBUTE_VALUE_LEN};
+use super::bytes::{has_forbidden_control, split_once_byte, trim_wsp};
+use super::date::{DateError, parse_cookie_date};
+use super::domain::{DomainOutcome, check_domain};
+use super::max_age::{MaxAge, parse_max_age};
+use super::prefix::CookiePrefix;
+use super::{Ambiguities, Rejection, SameSite, SetCookie, default_path};
+use crate::request::RequestUrl;
+
+/// Browsers drop a line whose name and value together are longer than this (§5.6 step 5).
+pub const MAX_NAME_VALUE_LEN: usize = 4096;
+
+/// What the attribute loop remembers beyond the fields of [`SetCookie`].
+#[derive(Default)]
+struct Seen<'h> {
+    max_age_valid_before: bool,
+    max_age_last_invalid_after_valid: bool,
+    max_age_last_plus: bool,
+    expires_valid_before: bool,
+    expires_last_invalid_after_valid: bool,
+    expires_last_year_out_of_range: bool,
+    last_domain: Option<&'h [u8]>,
+    last_path: Option<&'h [u8]>,
+}
+
+/// Parses one `Set-Cookie` header value received in answer to a request for `url`, exactly as
+/// draft-ietf-httpbis-rfc6265bis-22 says a browser does. Never panics; allocates only when the
+/// effective Domain must be lowercased.
+///
+/// See the [module documentation](super) for an example.
+pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
+    // §5.6 steps 2–4: the name-value pair is everything before the first `;`.
+    let (name_value, unparsed_attributes) = match memchr::memchr(b';', header) {
+        Some(at) => (&header[..at], &header[at..]),
+        None => (header, &[][..]),
+    };
+    let (name, value) = split_once_byte(name_value, b'=').unwrap_or((&[], name_value));
+    let name = trim_wsp(name);
+    let value = trim_wsp(value);
+
+    let mut cookie = SetCookie {
+        name,
+        value,
+        max_age: None,
+        expires: None,
+        secure: false,
+        http_only: false,
+        partitioned: false,
+        same_site: SameSite::Default,
+        path: None,
+        domain: None,
+        rejection: None,
+        ambiguities: Ambiguities::default(),
+        attributes: AttributeCounts::default(),
+        unparsed_attributes,
+    };
+    let mut seen = Seen::default();
+    read_attributes(&mut cookie, &mut seen, unparsed_attributes);
+
+    let mut domain_rejection = None;
+    if let Some(raw) = seen.last_domain {
+        match check_domain(raw, url.host) {
+            DomainOutcome::HostOnly => {}
+            DomainOutcome::Domain(domain) => cookie.domain = Some(domain),
+            DomainOutcome::Rejected(why) => domain_rejection = Some(why),
+        }
+    }
+
+    cookie.ambiguities = Ambiguities {
+        max_age_invalid_after_valid: seen.max_age_last_invalid_after_valid,
+        max_age_plus_sign: seen.max_age_last_plus,
+        expires_invalid_after_valid: seen.expires_last_invalid_after_valid,
+        expires_year_out_of_range: seen.expires_last_year_out_of_range,
+        tab_in_name_or_value: memchr::memchr(b'\t', name).is_some() || memchr::memchr(b'\t', value).is_some(),
+        nameless_value_has_equals: name.is_empty() && memchr::memchr(b'=', value).is_some(),
+        host_prefix_path_not_slash: CookiePrefix::of(name) == Some(CookiePrefix::Host)
+            && seen.last_path != Some(b"/"),
+    };
+    cookie.rejection = rejection(&cookie, header, url, domain_rejection);
+    cookie
+}
+
+/// §5.6 "cookie-av" steps 1–7 over the unparsed attributes.
+fn read_attributes<'h>(cookie: &mut SetCookie<'h>, seen: &mut Seen<'h>, mut rest: &'h [u8]) {
+    while let Some((_, after)) = rest.split_first() {
+        let cookie_av = match memchr::memchr(b';', after) {
+            Some(at) => {
+                rest = &after[at..];
+                &after[..at]
+            }
+            None => {
+                rest = &[];
+                after
+            }
+        };
+        let (name, value) = split_once_byte(cookie_av, b'=').unwrap_or((cookie_av, &[]));
+        let name = trim_wsp(name);
+        let value = trim_wsp(value);
+        if value.len() > MAX_ATTRIBUTE_VALUE_LEN {
+            cookie.attributes.oversize = cookie.attributes.oversize.saturating_add(1);
+            continue;
+        }
+        let kind = AttributeKind::of(name);
+        cookie.attributes.add(kind);
+        match kind {
+            AttributeKind::Expires => match parse_cookie_date(value) {
+                Ok(at) => {
+                    cookie.expires = Some(at);
+                    seen.expires_valid_before = true;
+                    seen.expires_last_invalid_after_valid = false;
+                    seen.expires_last_year_out_of_range = false;
+                }
+                Err(why) => {
+                    seen.expires_last_invalid_after_valid = seen.expires_valid_before;
+                    seen.expires_last_year_out_of_range = why == DateError::YearOutOfRange;
+                }
+            },
+            AttributeKind::MaxAge => match parse_max_age(value) {
+                MaxAge::Seconds(seconds) => {
+                    cookie.max_age = Some(seconds);
+                    seen.max_age_valid_before = true;
+                    seen.max_age_last_invalid_after_valid = false;
+                    seen.max_age_last_plus = false;
+                }
+                invalid => {
+                    seen.max_age_last_invalid_after_valid = seen.max_age_valid_before;
+                    seen.max_age_last_plus = invalid == MaxAge::PlusSign;
+                }
+            },
+            AttributeKind::Domain => seen.last_domain = Some(value),
+            AttributeKind::Path => {
+                seen.last_path = Some(value);
+                cookie.path = value.starts_with(b"/").then_some(value);
+            }
+            AttributeKind::Secure => cookie.secure = true,
+            AttributeKind::HttpOnly => cookie.http_only = true,
+            AttributeKind::SameSite => cookie.same_site = SameSite::from_attribute_value(value),
+            AttributeKind::Partitioned => cookie.partitioned = true,
+            AttributeKind::Unknown => {}
+        }
+    }
+}
+
+/// The first reason, in the draft's order, why a browser drops the line.
+fn rejection(
+    cookie: &SetCookie<'_>,
+    header: &[u8],
+    url: &RequestUrl<'_>,
+    domain_rejection: Option<Rejection>,
+) -> Option<Rejection> {
+    if has_forbidden_control(header) {
+        return Some(Rejection::ControlCharacter);
+    }
+    if cookie.name.len() + cookie.value.len() > MAX_NAME_VALUE_LEN {
+        return Some(Rejection::NameValueTooLong);
+    }
+    if cookie.name.is_empty() && cookie.value.is_empty() {
+        return Some(Rejection::EmptyNameAndValue);
+    }
+    if domain_rejection.is_some() {
+        return domain_rejection;
+    }
+    if cookie.secure && !url.secure {
+        return Some(Rejection::SecureFromInsecureOrigin);
+    }
+    if cookie.same_site == SameSite::None && !cookie.secure {
+        return Some(Rejection::SameSiteNoneWithoutSecure);
+    }
+    if cookie.name.is_empty() && CookiePrefix::of(cookie.value).is_some() {
+        return Some(Rejection::NamelessPrefix);
+    }
+    match CookiePrefix::of(cookie.name) {
+        Some(CookiePrefix::Secure) if !cookie.secure => return Some(Rejection::SecurePrefix),
+        Some(CookiePrefix::Host)
+            if !cookie.secure
+                || cookie.domain.is_some()
+                || cookie.path.unwrap_or(default_path(url.path).as_bytes()) != b"/" =>
+        {
+            return Some(Rejection::HostPrefix);
+        }
+        _ => {}
+    }
+    if cookie.partitioned && !cookie.secure {
+        return Some(Rejection::PartitionedWithoutSecure);
+    }
+    None
+}

@@ -1,0 +1,71 @@
+//! Why a browser drops a whole `Set-Cookie` line.
+
+use std::fmt;
+
+/// The reason a browser ignores a `Set-Cookie` line entirely (draft-ietf-httpbis-rfc6265bis-22 §5.6,
+/// §5.7, and CHIPS for `Partitioned`).
+///
+/// Only the first reason found is reported, in the order the draft's algorithm checks them (the
+/// order of the variants below). No variant carries any part of the header: a reason is safe to log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rejection {
+    /// §5.6 step 1: the line holds a control byte (`%x00-08 / %x0A-1F / %x7F`; a tab is allowed).
+    ControlCharacter,
+    /// §5.6 step 5: the name and the value together are longer than 4096 bytes.
+    NameValueTooLong,
+    /// §5.7 step 2: both the name and the value are empty.
+    EmptyNameAndValue,
+    /// §5.7 step 8: the last Domain attribute holds a byte that is not ASCII.
+    NonAsciiDomain,
+    /// §5.7 step 9: the last Domain attribute is a public suffix other than the request host.
+    PublicSuffixDomain,
+    /// §5.7 step 10: the request host does not domain-match the last Domain attribute (this
+    /// includes a Domain that is a suffix of an IP-address host).
+    DomainMismatch,
+    /// §5.7 step 13: `Secure` from a request whose scheme is not secure.
+    SecureFromInsecureOrigin,
+    /// §5.7 step 20: `SameSite=None` without `Secure`.
+    SameSiteNoneWithoutSecure,
+    /// §5.7 step 21.1: a nameless cookie whose value starts with `__Secure-` or `__Host-`
+    /// (case-insensitive).
+    NamelessPrefix,
+    /// §5.7 step 21.2: a `__Secure-` name (case-insensitive) without `Secure`.
+    SecurePrefix,
+    /// §5.7 step 21.3: a `__Host-` name (case-insensitive) without `Secure`, with a Domain
+    /// attribute, or whose path is not `/`.
+    HostPrefix,
+    /// CHIPS: `Partitioned` without `Secure`.
+    PartitionedWithoutSecure,
+}
+
+impl Rejection {
+    /// The snake_case name used in JSON and events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rejection::ControlCharacter => "control_character",
+            Rejection::NameValueTooLong => "name_value_too_long",
+            Rejection::EmptyNameAndValue => "empty_name_and_value",
+            Rejection::NonAsciiDomain => "non_ascii_domain",
+            Rejection::PublicSuffixDomain => "public_suffix_domain",
+            Rejection::DomainMismatch => "domain_mismatch",
+            Rejection::SecureFromInsecureOrigin => "secure_from_insecure_origin",
+            Rejection::SameSiteNoneWithoutSecure => "same_site_none_without_secure",
+            Rejection::NamelessPrefix => "nameless_prefix",
+            Rejection::SecurePrefix => "secure_prefix",
+            Rejection::HostPrefix => "host_prefix",
+            Rejection::PartitionedWithoutSecure => "partitioned_without_secure",
+        }
+    }
+
+    /// `true` when the line is dropped because of its size (the `oversize` violation rather than
+    /// `malformed`).
+    pub fn is_oversize(self) -> bool {
+        self == Rejection::NameValueTooLong
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

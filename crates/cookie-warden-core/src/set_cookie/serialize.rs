@@ -1,0 +1,201 @@
+//! The canonical writer: one clean `Set-Cookie` header per cookie, each attribute once, and the
+//! IMF-fixdate formatter for `Expires`.
+
+use std::fmt;
+
+use super::date::days_from_civil;
+use super::{SameSite, SetCookie};
+
+impl SetCookie<'_> {
+    /// Appends the cookie as one canonical header value to `out`: `name=value`, then each kept
+    /// attribute once, in this order: `Path`, `Domain`, `Max-Age`, `Expires` (IMF-fixdate),
+    /// `Secure`, `HttpOnly`, `SameSite` (omitted for `Default`), `Partitioned`.
+    ///
+    /// A nameless cookie is written as its value alone, or as `=value` when the value holds `=`,
+    /// so that it parses back as the same nameless cookie. For an accepted cookie, parsing the
+    /// output with the same URL gives back the same name, value and attributes (property-tested).
+    /// Writing a rejected cookie is allowed but means nothing to a browser.
+    ///
+    /// ```
+    /// use cookie_warden_core::request::RequestUrl;
+    /// use cookie_warden_core::set_cookie::parse;
+    ///
+    /// let url = RequestUrl { secure: true, host: "example.com", path: "/" };
+    /// let cookie = parse(b"id=1; secure; SECURE; expires=thu, 09-jun-33 10:18:14; domain=.Example.com", &url);
+    /// let mut out = Vec::new();
+    /// cookie.write_canonical(&mut out);
+    /// assert_eq!(out, b"id=1; Domain=example.com; Expires=Thu, 09 Jun 2033 10:18:14 GMT; Secure");
+    /// ```
+    pub fn write_canonical(&self, out: &mut Vec<u8>) {
+        if !self.name.is_empty() {
+            out.extend_from_slice(self.name);
+            out.push(b'=');
+        } else if memchr::memchr(b'=', self.value).is_some() {
+            out.push(b'=');
+        }
+        out.extend_from_slice(self.value);
+        if let Some(path) = self.path {
+            out.extend_from_slice(b"; Path=");
+            out.extend_from_slice(path);
+        }
+        if let Some(domain) = &self.domain {
+            out.extend_from_slice(b"; Domain=");
+            out.extend_from_slice(domain.as_bytes());
+        }
+        if let Some(seconds) = self.max_age {
+            out.extend_from_slice(b"; Max-Age=");
+            write_decimal(seconds, out);
+        }
+        if let Some(at) = self.expires {
+            out.extend_from_slice(b"; Expires=");
+            write_imf_fixdate(at, out);
+        }
+        if self.secure {
+            out.extend_from_slice(b"; Secure");
+        }
+        if self.http_only {
+            out.extend_from_slice(b"; HttpOnly");
+        }
+        if self.same_site != SameSite::Default {
+            out.extend_from_slice(b"; SameSite=");
+            out.extend_from_slice(self.same_site.as_str().as_bytes());
+        }
+        if self.partitioned {
+            out.extend_from_slice(b"; Partitioned");
+        }
+    }
+
+    /// [`SetCookie::write_canonical`] into a new buffer.
+    pub fn to_canonical(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.name.len() + self.value.len() + 96);
+        self.write_canonical(&mut out);
+        out
+    }
+}
+
+/// Appends a signed decimal number without going through `fmt`.
+fn write_decimal(value: i64, out: &mut Vec<u8>) {
+    if value < 0 {
+        out.push(b'-');
+    }
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = value.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// Appends `unix` seconds as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 §5.6.7).
+///
+/// Years outside 0000–9999 are clamped to that range's ends so the output always has the fixed
+/// form; every date [`super::date::parse_cookie_date`] returns is inside it.
+///
+/// ```
+/// use cookie_warden_core::set_cookie::write_imf_fixdate;
+///
+/// let mut out = Vec::new();
+/// write_imf_fixdate(784_111_777, &mut out);
+/// assert_eq!(out, b"Sun, 06 Nov 1994 08:49:37 GMT");
+/// ```
+pub fn write_imf_fixdate(unix: i64, out: &mut Vec<u8>) {
+    const DAYS: [&[u8; 3]; 7] = [b"Thu", b"Fri", b"Sat", b"Sun", b"Mon", b"Tue", b"Wed"];
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+    ];
+    let min = days_from_civil(0, 1, 1) * 86_400;
+    let max = days_from_civil(9999, 12, 31) * 86_400 + 86_399;
+    let unix = unix.clamp(min, max);
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    out.extend_from_slice(DAYS[days.rem_euclid(7) as usize]);
+    out.extend_from_slice(b", ");
+    push_two(day as u32, out);
+    out.push(b' ');
+    out.extend_from_slice(MONTHS[month as usize - 1]);
+    out.push(b' ');
+    push_two((year / 100) as u32, out);
+    push_two((year % 100) as u32, out);
+    out.push(b' ');
+    push_two((secs / 3600) as u32, out);
+    out.push(b':');
+    push_two((secs / 60 % 60) as u32, out);
+    out.push(b':');
+    push_two((secs % 60) as u32, out);
+    out.extend_from_slice(b" GMT");
+}
+
+fn push_two(n: u32, out: &mut Vec<u8>) {
+    out.push(b'0' + (n / 10 % 10) as u8);
+    out.push(b'0' + (n % 10) as u8);
+}
+
+/// The inverse of `days_from_civil` (Howard Hinnant's `civil_from_days`): (year, month, day).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Displays unix seconds as an IMF-fixdate; see [`write_imf_fixdate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImfFixdate(pub i64);
+
+impl fmt::Display for ImfFixdate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = Vec::with_capacity(29);
+        write_imf_fixdate(self.0, &mut out);
+        f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::set_cookie::date::parse_cookie_date;
+
+    fn imf(unix: i64) -> String {
+        ImfFixdate(unix).to_string()
+    }
+
+    #[test]
+    fn known_dates() {
+        assert_eq!(imf(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(imf(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(imf(-11_644_473_600), "Mon, 01 Jan 1601 00:00:00 GMT");
+        assert_eq!(imf(253_402_300_799), "Fri, 31 Dec 9999 23:59:59 GMT");
+        assert_eq!(imf(951_782_400), "Tue, 29 Feb 2000 00:00:00 GMT");
+    }
+
+    #[test]
+    fn round_trips_through_the_cookie_date_parser() {
+        let mut unix = -11_644_473_600;
+        while unix < 253_402_300_799 {
+            assert_eq!(parse_cookie_date(imf(unix).as_bytes()), Ok(unix), "{}", imf(unix));
+            unix += 7_777_777;
+        }
+    }
+
+    #[test]
+    fn decimals() {
+        for n in [0, 7, 10, 34_560_000, -3, i64::MAX, i64::MIN] {
+            let mut out = Vec::new();
+            write_decimal(n, &mut out);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
+    }
+}
