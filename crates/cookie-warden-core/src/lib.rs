@@ -11,7 +11,10 @@
 //! No type in this crate prints a cookie's value in its `Debug` or `Display` output, and no error
 //! message carries one.
 
+pub mod consent;
+pub mod cookie_header;
 pub mod decision;
+pub mod http_date;
 pub mod policy;
 pub mod request;
 pub mod set_cookie;

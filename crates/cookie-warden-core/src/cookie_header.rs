@@ -1,0 +1,130 @@
+//! The request `Cookie` header: split into pairs as browsers serialise it, and re-joined.
+//!
+//! Browsers send `name=value` pairs separated by `"; "` (draft-ietf-httpbis-rfc6265bis-22 §5.8.3):
+//! a cookie with an empty name is sent as its value alone (no `=`), so a pair without `=` is a
+//! nameless cookie here, not a cookie named by the text. Other clients may separate pairs with `;`
+//! alone or put spaces and tabs around them; those are skipped, but nothing inside a pair is
+//! trimmed, so a name with odd spacing stays a different name (fail closed: it matches no rule).
+//! Empty pairs (`a=1;;b=2`) are skipped.
+//!
+//! Re-joining keeps each kept pair's bytes exactly as they arrived and separates them with `"; "`.
+//!
+//! ```
+//! use cookie_warden_core::cookie_header::{join, pairs};
+//!
+//! let header = b"sid=abc; _ga=GA1.2; theme=dark";
+//! let names: Vec<&[u8]> = pairs(header).map(|p| p.name).collect();
+//! assert_eq!(names, [&b"sid"[..], b"_ga", b"theme"]);
+//!
+//! let mut out = Vec::new();
+//! join(pairs(header).filter(|p| p.name != b"_ga"), &mut out);
+//! assert_eq!(out, b"sid=abc; theme=dark");
+//! ```
+
+use std::fmt;
+
+/// One `name=value` pair of a `Cookie` header. Its `Debug` output never shows the value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct CookiePair<'h> {
+    /// The name: the bytes before the first `=`; empty for a nameless cookie (a pair without `=`).
+    pub name: &'h [u8],
+    /// The value: the bytes after the first `=`, or the whole pair when it holds no `=`.
+    pub value: &'h [u8],
+    /// The whole pair as it arrived (without the separators around it), for re-joining.
+    pub raw: &'h [u8],
+}
+
+impl fmt::Debug for CookiePair<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CookiePair")
+            .field("name", &String::from_utf8_lossy(self.name))
+            .field("value", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The pairs of a `Cookie` header value, in order. Allocates nothing.
+pub fn pairs(header: &[u8]) -> Pairs<'_> {
+    Pairs { rest: header }
+}
+
+/// Iterator over the pairs of a `Cookie` header; see [`pairs`].
+#[derive(Clone)]
+pub struct Pairs<'h> {
+    rest: &'h [u8],
+}
+
+impl fmt::Debug for Pairs<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Pairs(<redacted>)")
+    }
+}
+
+impl<'h> Iterator for Pairs<'h> {
+    type Item = CookiePair<'h>;
+
+    fn next(&mut self) -> Option<CookiePair<'h>> {
+        loop {
+            if self.rest.is_empty() {
+                return None;
+            }
+            let (piece, rest) = match memchr::memchr(b';', self.rest) {
+                Some(at) => (&self.rest[..at], &self.rest[at + 1..]),
+                None => (self.rest, &self.rest[self.rest.len()..]),
+            };
+            self.rest = rest;
+            let raw = trim_ows(piece);
+            if raw.is_empty() {
+                continue;
+            }
+            let pair = match memchr::memchr(b'=', raw) {
+                Some(at) => CookiePair {
+                    name: &raw[..at],
+                    value: &raw[at + 1..],
+                    raw,
+                },
+                None => CookiePair {
+                    name: &raw[..0],
+                    value: raw,
+                    raw,
+                },
+            };
+            return Some(pair);
+        }
+    }
+}
+
+impl std::iter::FusedIterator for Pairs<'_> {}
+
+/// The value of the first pair named exactly `name`, if any. Browsers send the cookie with the
+/// longest Path first, so the first is the most specific one.
+pub fn find<'h>(header: &'h [u8], name: &[u8]) -> Option<&'h [u8]> {
+    pairs(header)
+        .find(|pair| pair.name == name)
+        .map(|pair| pair.value)
+}
+
+/// Appends `kept` pairs to `out`, each exactly as it arrived, separated by `"; "`.
+///
+/// `out` is appended to, not cleared; when it is not empty, a `"; "` is written first, so the pairs
+/// of several `Cookie` header fields (HTTP/2 may split one header into several) can be joined into
+/// one.
+pub fn join<'h>(kept: impl IntoIterator<Item = CookiePair<'h>>, out: &mut Vec<u8>) {
+    for pair in kept {
+        if !out.is_empty() {
+            out.extend_from_slice(b"; ");
+        }
+        out.extend_from_slice(pair.raw);
+    }
+}
+
+/// `bytes` without leading and trailing spaces and tabs.
+pub(crate) fn trim_ows(mut bytes: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = bytes {
+        bytes = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = bytes {
+        bytes = rest;
+    }
+    bytes
+}
