@@ -150,7 +150,11 @@ pub struct Defaults {
 
 impl Default for Defaults {
     fn default() -> Self {
-        Self { secure: true, http_only: true, same_site: SameSiteMin::Lax }
+        Self {
+            secure: true,
+            http_only: true,
+            same_site: SameSiteMin::Lax,
+        }
     }
 }
 
@@ -245,8 +249,12 @@ pub enum Category {
 
 impl Category {
     /// Every category, in order.
-    pub const ALL: [Category; 4] =
-        [Category::Necessary, Category::Functional, Category::Statistics, Category::Marketing];
+    pub const ALL: [Category; 4] = [
+        Category::Necessary,
+        Category::Functional,
+        Category::Statistics,
+        Category::Marketing,
+    ];
 
     /// The name used in the policy file, events and JSON.
     pub fn as_str(self) -> &'static str {

@@ -1,0 +1,331 @@
+//! Loading a policy from a figment (a TOML file, then `COOKIE_WARDEN_` environment overrides) or
+//! from TOML text, reporting *every* problem with its source, key path and reason.
+//!
+//! Structure is checked first: the merged configuration is deserialized into
+//! [`PolicyFile`](crate::policy::model::PolicyFile); each error (unknown key, wrong type, missing
+//! key) is recorded, the offending key is set aside, and deserialization runs again, until the
+//! rest deserializes. Then the policy is checked and compiled (see [`crate::policy::compile`]'s
+//! list of errors and lints), skipping keys that were set aside.
+//!
+//! The source of each problem is the provider that supplied the offending value: the file's path,
+//! or the environment variable (`COOKIE_WARDEN_ENFORCEMENT__MODE`: the variable prefix figment
+//! names, then the key path upper-cased and joined with `__`, the split cookie-warden uses).
+//!
+//! ```
+//! use cookie_warden_core::policy::load::from_toml_str;
+//!
+//! let err = from_toml_str("bad.toml", r#"
+//!     version = 1
+//!     [[cookie]]
+//!     name = "sid"
+//!     lifetime = "forever"
+//!     colour = "blue"
+//! "#).unwrap_err();
+//! let text = err.to_string();
+//! assert!(text.contains("bad.toml: cookie[0].colour: unknown key"), "{text}");
+//! assert!(text.contains("bad.toml: cookie[0].lifetime: invalid lifetime"), "{text}");
+//! ```
+
+use figment::providers::{Format, Toml};
+use figment::value::{Dict, Num, Tag, Value};
+use figment::{Figment, error::Kind};
+
+use crate::policy::compile::{Findings, compile};
+use crate::policy::compiled::CompiledPolicy;
+use crate::policy::error::{Diagnostic, KeyPath, KeySegment, Lint, PolicyErrors, Source};
+use crate::policy::model::PolicyFile;
+
+/// A policy that loaded, and the lint warnings found on the way.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The compiled policy.
+    pub policy: CompiledPolicy,
+    /// Lint warnings: the policy loads, but these deserve a look.
+    pub warnings: Vec<Lint>,
+}
+
+/// The environment variable prefix of cookie-warden's standard figment.
+pub const ENV_PREFIX: &str = "COOKIE_WARDEN_";
+/// The separator between keys in environment variable names.
+pub const ENV_SPLIT: &str = "__";
+
+/// How many structural errors are collected before giving up (each needs another pass).
+const MAX_STRUCTURE_ERRORS: usize = 200;
+
+/// Loads a policy from TOML text; `name` stands for the source in messages.
+pub fn from_toml_str(name: &str, text: &str) -> Result<Loaded, PolicyErrors> {
+    load(
+        &Figment::from(Toml::string(text)),
+        &Source::Named(name.to_owned()),
+    )
+}
+
+/// Loads a policy from a figment (usually `Toml::file_exact(path)` merged with
+/// `Env::prefixed("COOKIE_WARDEN_").split("__")`).
+pub fn from_figment(figment: &Figment) -> Result<Loaded, PolicyErrors> {
+    load(figment, &Source::Named("policy".to_owned()))
+}
+
+fn load(figment: &Figment, fallback: &Source) -> Result<Loaded, PolicyErrors> {
+    let merged = match figment.find_value("") {
+        Ok(value) => value,
+        Err(err) => {
+            // A provider failed (unreadable file, TOML syntax error): nothing to walk.
+            let errors = err
+                .into_iter()
+                .map(|e| {
+                    let source = e.metadata.as_ref().and_then(|md| md.source.as_ref()).map_or_else(
+                        || fallback.clone(),
+                        |s| match s {
+                            figment::Source::File(p) => Source::File(p.clone()),
+                            other => Source::Named(other.to_string()),
+                        },
+                    );
+                    let source = if matches!(source, Source::Named(_)) {
+                        fallback.clone()
+                    } else {
+                        source
+                    };
+                    Diagnostic {
+                        source,
+                        key: KeyPath::from_figment(&e.path),
+                        message: lowercase_first(&e.kind.to_string()),
+                    }
+                })
+                .collect();
+            return Err(PolicyErrors::new(errors));
+        }
+    };
+
+    let sources = Sources {
+        figment,
+        merged: &merged,
+        fallback,
+    };
+    let mut working = merged.clone();
+    let mut set_aside: Vec<KeyPath> = Vec::new();
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    let file = loop {
+        match working.deserialize::<PolicyFile>() {
+            Ok(file) => break Some(file),
+            Err(err) => {
+                let mut progressed = false;
+                for e in err {
+                    let base = KeyPath::from_figment(&e.path);
+                    let (key, message) = describe(&base, &e.kind);
+                    if !set_aside.iter().any(|p| key.starts_with(p)) {
+                        errors.push(Diagnostic {
+                            source: sources.of(&key),
+                            key: key.clone(),
+                            message,
+                        });
+                    }
+                    progressed |= set_aside_key(&mut working, &key, &e.kind, &mut set_aside);
+                }
+                if !progressed || errors.len() >= MAX_STRUCTURE_ERRORS {
+                    break None;
+                }
+            }
+        }
+    };
+
+    let mut findings = Findings::default();
+    let policy = file.and_then(|file| compile(file, &mut findings));
+    let keep = |key: &KeyPath| !set_aside.iter().any(|p| key.starts_with(p));
+    errors.extend(
+        findings
+            .errors
+            .into_iter()
+            .filter(|(key, _)| keep(key))
+            .map(|(key, message)| Diagnostic {
+                source: sources.of(&key),
+                key,
+                message,
+            }),
+    );
+    if !errors.is_empty() {
+        return Err(PolicyErrors::new(errors));
+    }
+    let warnings = findings
+        .lints
+        .into_iter()
+        .map(|(key, message)| Diagnostic {
+            source: sources.of(&key),
+            key,
+            message,
+        })
+        .collect();
+    match policy {
+        Some(policy) => Ok(Loaded { policy, warnings }),
+        None => Err(PolicyErrors::new(vec![Diagnostic {
+            source: fallback.clone(),
+            key: KeyPath::root(),
+            message: "the policy could not be read".to_owned(),
+        }])),
+    }
+}
+
+/// The key an error concerns and a lowercase message that names the offending input.
+fn describe(base: &KeyPath, kind: &Kind) -> (KeyPath, String) {
+    // Figment's path of an unknown or missing key may or may not end with the key itself.
+    let with = |field: &str| match base.segments().last() {
+        Some(KeySegment::Key(last)) if last == field => base.clone(),
+        _ => base.key(field),
+    };
+    match kind {
+        Kind::UnknownField(field, expected) => (
+            with(field),
+            format!("unknown key `{field}` (expected one of: {})", expected.join(", ")),
+        ),
+        Kind::MissingField(field) => (with(field), format!("missing key `{field}`")),
+        Kind::DuplicateField(field) => (with(field), format!("duplicate key `{field}`")),
+        Kind::UnknownVariant(found, expected) => (
+            base.clone(),
+            format!(
+                "unknown value `{found}` (expected one of: {})",
+                expected.join(", ")
+            ),
+        ),
+        Kind::InvalidType(found, expected) => (
+            base.clone(),
+            format!("wrong type: found {found}, expected {expected}"),
+        ),
+        Kind::InvalidValue(found, expected) => (
+            base.clone(),
+            format!("invalid value: found {found}, expected {expected}"),
+        ),
+        other => (base.clone(), lowercase_first(&other.to_string())),
+    }
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Sets the offending key aside so the next pass can look further. Returns `false` when nothing
+/// could be changed (the loop then stops).
+fn set_aside_key(working: &mut Value, key: &KeyPath, kind: &Kind, set_aside: &mut Vec<KeyPath>) -> bool {
+    let segments = key.segments();
+    // An error inside an array element of a plain list (`hosts[1]`): set the whole list aside,
+    // so that later indices keep their meaning.
+    let cut = match segments.last() {
+        Some(KeySegment::Index(_)) if segments.len() > 1 => segments.len() - 1,
+        _ => segments.len(),
+    };
+    let target = KeyPath::from_segments(&segments[..cut]);
+    if let Kind::MissingField(field) = kind {
+        // A required key is missing or was set aside: put a placeholder of the right type in, so
+        // the rest of its table can be checked; the placeholder's own checks are skipped.
+        let Some(placeholder) = placeholder_for(field) else {
+            return false;
+        };
+        let Some(parent) = value_at_mut(working, &segments[..segments.len() - 1]) else {
+            return false;
+        };
+        let Value::Dict(_, dict) = parent else {
+            return false;
+        };
+        if dict.contains_key(field.as_ref()) {
+            return false;
+        }
+        dict.insert(field.to_string(), placeholder);
+        if !set_aside.contains(key) {
+            set_aside.push(key.clone());
+        }
+        return true;
+    }
+    let Some((last, parent_segments)) = target.segments().split_last() else {
+        return false;
+    };
+    let Some(parent) = value_at_mut(working, parent_segments) else {
+        return false;
+    };
+    let removed = match (parent, last) {
+        (Value::Dict(_, dict), KeySegment::Key(k)) => dict.remove(k).is_some(),
+        (Value::Array(_, items), KeySegment::Index(i)) if *i < items.len() => {
+            // An element of an array of tables that is not a table: replace it with an empty table.
+            items[*i] = Value::Dict(Tag::Default, Dict::new());
+            true
+        }
+        _ => false,
+    };
+    if removed {
+        set_aside.push(target);
+    }
+    removed
+}
+
+/// A value of the right type for each required key of the model.
+fn placeholder_for(field: &str) -> Option<Value> {
+    match field {
+        "version" => Some(Value::Num(Tag::Default, Num::U32(1))),
+        "name" | "id" | "cookie" => Some(Value::from("placeholder")),
+        "lifetime" => Some(Value::from("session")),
+        "hosts" => Some(Value::Array(
+            Tag::Default,
+            vec![Value::from("placeholder.invalid")],
+        )),
+        _ => None,
+    }
+}
+
+fn value_at_mut<'v>(value: &'v mut Value, segments: &[KeySegment]) -> Option<&'v mut Value> {
+    let mut current = value;
+    for segment in segments {
+        current = match (current, segment) {
+            (Value::Dict(_, dict), KeySegment::Key(k)) => dict.get_mut(k)?,
+            (Value::Array(_, items), KeySegment::Index(i)) => items.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
+/// Finds where a key's value came from.
+struct Sources<'a> {
+    figment: &'a Figment,
+    merged: &'a Value,
+    fallback: &'a Source,
+}
+
+impl Sources<'_> {
+    /// The source of the deepest value on `key`'s path that exists.
+    fn of(&self, key: &KeyPath) -> Source {
+        let mut current = self.merged;
+        let mut tag = current.tag();
+        let mut depth = 0;
+        for segment in key.segments() {
+            let next = match (current, segment) {
+                (Value::Dict(_, dict), KeySegment::Key(k)) => dict.get(k),
+                (Value::Array(_, items), KeySegment::Index(i)) => items.get(*i),
+                _ => None,
+            };
+            let Some(next) = next else { break };
+            current = next;
+            tag = current.tag();
+            depth += 1;
+        }
+        let Some(md) = self.figment.get_metadata(tag) else {
+            return self.fallback.clone();
+        };
+        if let Some(figment::Source::File(path)) = &md.source {
+            return Source::File(path.clone());
+        }
+        if md.name.contains("environment variable") {
+            let prefix = md.name.split('`').nth(1).unwrap_or(ENV_PREFIX);
+            let keys: Vec<String> = key.segments()[..depth]
+                .iter()
+                .map(|s| match s {
+                    KeySegment::Key(k) => k.to_ascii_uppercase(),
+                    KeySegment::Index(i) => i.to_string(),
+                })
+                .collect();
+            return Source::Env(format!("{prefix}{}", keys.join(ENV_SPLIT)));
+        }
+        self.fallback.clone()
+    }
+}

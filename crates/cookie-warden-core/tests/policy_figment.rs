@@ -1,0 +1,161 @@
+//! Loading policies through figment: a TOML file, then `COOKIE_WARDEN_` environment overrides
+//! split on `__`, with every problem attributed to the file or the variable.
+
+use std::path::Path;
+
+use cookie_warden_core::policy::model::{Mode, StripOrBlock};
+use cookie_warden_core::policy::{Lifetime, Source, from_figment};
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+
+fn standard(path: &str) -> Figment {
+    Figment::new()
+        .merge(Toml::file_exact(path))
+        .merge(Env::prefixed("COOKIE_WARDEN_").split("__"))
+}
+
+const POLICY: &str = r#"
+version = 1
+
+[enforcement]
+mode = "enforce"
+unlisted = "strip"
+max_lifetime = "400d"
+
+[[scope]]
+id = "public"
+hosts = ["example.com"]
+
+[[cookie]]
+name = "sid"
+lifetime = "1h"
+"#;
+
+#[test]
+fn file_values_load_and_env_overrides_win() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file("policy.toml", POLICY)?;
+        let loaded = from_figment(&standard("policy.toml")).map_err(|e| e.to_string())?;
+        assert_eq!(loaded.policy.mode(), Mode::Enforce);
+
+        jail.set_env("COOKIE_WARDEN_ENFORCEMENT__MODE", "report-only");
+        jail.set_env("COOKIE_WARDEN_ENFORCEMENT__UNLISTED", "block");
+        jail.set_env("COOKIE_WARDEN_ENFORCEMENT__BLOCK_STATUS", "503");
+        jail.set_env("COOKIE_WARDEN_ENFORCEMENT__MAX_LIFETIME", "30d");
+        let loaded = from_figment(&standard("policy.toml")).map_err(|e| e.to_string())?;
+        let e = loaded.policy.enforcement();
+        assert_eq!(e.mode, Mode::ReportOnly);
+        assert_eq!(e.unlisted, StripOrBlock::Block);
+        assert_eq!(e.block_status, 503);
+        assert_eq!(e.max_lifetime, 30 * 86_400);
+        assert_eq!(loaded.policy.rules()[0].lifetime(), Lifetime::AtMost(3_600));
+        Ok(())
+    });
+}
+
+#[test]
+fn a_bad_env_override_names_the_variable() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file("policy.toml", POLICY)?;
+        jail.set_env("COOKIE_WARDEN_ENFORCEMENT__MODE", "relaxed");
+        jail.set_env("COOKIE_WARDEN_ENFORCEMENT__BLOCK_STATUS", "302");
+        let errors = from_figment(&standard("policy.toml")).unwrap_err();
+        let text = errors.to_string();
+        let mode = errors
+            .errors()
+            .iter()
+            .find(|e| e.key.to_string() == "enforcement.mode")
+            .expect(&text);
+        assert_eq!(
+            mode.source,
+            Source::Env("COOKIE_WARDEN_ENFORCEMENT__MODE".into()),
+            "{text}"
+        );
+        assert!(
+            mode.message.contains("`relaxed`") && mode.message.contains("report-only"),
+            "{text}"
+        );
+        let status = errors
+            .errors()
+            .iter()
+            .find(|e| e.key.to_string() == "enforcement.block_status")
+            .expect(&text);
+        assert_eq!(
+            status.source,
+            Source::Env("COOKIE_WARDEN_ENFORCEMENT__BLOCK_STATUS".into()),
+            "{text}"
+        );
+        assert!(status.message.contains("302"), "{text}");
+        Ok(())
+    });
+}
+
+#[test]
+fn an_unknown_env_key_is_an_error() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file("policy.toml", POLICY)?;
+        jail.set_env("COOKIE_WARDEN_ENFORCEMENT__MOOD", "enforce");
+        let errors = from_figment(&standard("policy.toml")).unwrap_err();
+        let text = errors.to_string();
+        assert!(
+            text.contains(
+                "environment variable COOKIE_WARDEN_ENFORCEMENT__MOOD: enforcement.mood: unknown key `mood`"
+            ),
+            "{text}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn file_errors_name_the_file() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file(
+            "broken.toml",
+            "version = 1\n[[cookie]]\nname = \"a\"\nlifetime = \"forever\"\n",
+        )?;
+        let errors = from_figment(&standard("broken.toml")).unwrap_err();
+        let error = &errors.errors()[0];
+        match &error.source {
+            Source::File(path) => assert!(path.ends_with("broken.toml"), "{path:?}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(error.key.to_string(), "cookie[0].lifetime");
+        Ok(())
+    });
+}
+
+#[test]
+fn toml_syntax_errors_and_missing_files_are_errors() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file("syntax.toml", "version = 1\n[[cookie]\n")?;
+        let errors = from_figment(&standard("syntax.toml")).unwrap_err();
+        assert!(
+            matches!(&errors.errors()[0].source, Source::File(p) if p.ends_with("syntax.toml")),
+            "{errors}"
+        );
+
+        let errors = from_figment(&standard("absent.toml")).unwrap_err();
+        assert!(errors.to_string().contains("absent.toml"), "{errors}");
+        assert!(!Path::new("absent.toml").exists());
+        Ok(())
+    });
+}
+
+#[test]
+fn env_overrides_reach_defaults_and_apply_to_rules() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file("policy.toml", POLICY)?;
+        jail.set_env("COOKIE_WARDEN_DEFAULTS__HTTP_ONLY", "false");
+        jail.set_env("COOKIE_WARDEN_DEFAULTS__SAME_SITE", "strict");
+        let loaded = from_figment(&standard("policy.toml")).map_err(|e| e.to_string())?;
+        let rule = &loaded.policy.rules()[0];
+        assert!(!rule.http_only());
+        assert!(rule.secure());
+        assert_eq!(
+            rule.same_site(),
+            cookie_warden_core::policy::model::SameSiteMin::Strict
+        );
+        Ok(())
+    });
+}
