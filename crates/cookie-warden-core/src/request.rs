@@ -37,3 +37,225 @@ impl std::fmt::Debug for ConsentCookie<'_> {
         f.write_str("ConsentCookie(<redacted>)")
     }
 }
+
+/// An owned request URL, parsed from text: for the CLI, tests and tools that start from a URL
+/// string. Borrow it as a [`RequestUrl`] with [`RequestUrlBuf::as_url`].
+///
+/// ```
+/// use cookie_warden_core::request::RequestUrlBuf;
+///
+/// let url = RequestUrlBuf::parse("https://WWW.Example.com:8443/app/page?q=1#top").unwrap();
+/// let url = url.as_url();
+/// assert!(url.secure);
+/// assert_eq!((url.host, url.path), ("www.example.com", "/app/page"));
+/// assert!(RequestUrlBuf::parse("ftp://example.com/").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestUrlBuf {
+    secure: bool,
+    host: String,
+    path: String,
+}
+
+/// Why a URL cannot be a request URL. The message quotes the URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    /// No `scheme://` at the start.
+    #[error("url {0:?} has no scheme (expected http://, https://, ws:// or wss://)")]
+    MissingScheme(String),
+    /// A scheme other than http, https, ws and wss.
+    #[error("url {0:?} has an unsupported scheme (expected http, https, ws or wss)")]
+    UnsupportedScheme(String),
+    /// Userinfo (`user:pass@`) is not accepted.
+    #[error("url {0:?} carries user info before the host; remove it")]
+    UserInfo(String),
+    /// The host is empty, or holds a byte a host name cannot hold (non-ASCII hosts must be given
+    /// in punycode), or is a malformed IP address.
+    #[error("url {0:?} has an invalid host (use lowercase-able ASCII or punycode, or an IP address)")]
+    InvalidHost(String),
+    /// The port is not a number from 0 to 65535.
+    #[error("url {0:?} has an invalid port")]
+    InvalidPort(String),
+    /// Whitespace or a control byte anywhere in the URL.
+    #[error("url {0:?} holds whitespace or a control character")]
+    Whitespace(String),
+}
+
+impl RequestUrlBuf {
+    /// Parses `scheme://host[:port][/path][?query][#fragment]`.
+    ///
+    /// The scheme is `http`, `https`, `ws` or `wss` (any case). The host is lowercased and one
+    /// trailing dot dropped; it must be ASCII letters, digits, `-`, `_` and `.`, a dotted-quad IPv4
+    /// address (a host whose last label is numeric must be one), or a bracketed IPv6 address.
+    /// The path is everything up to `?` or `#`, `/` when absent. `secure` is true for https and
+    /// wss, and for loopback hosts (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`), from which
+    /// browsers accept `Secure` cookies over plain http.
+    ///
+    /// # Errors
+    ///
+    /// [`UrlError`] for a missing or unsupported scheme, user info, an empty or invalid host, an
+    /// invalid port, or whitespace and control characters.
+    pub fn parse(text: &str) -> Result<Self, UrlError> {
+        let owned = || text.to_owned();
+        if text.bytes().any(|b| b <= b' ' || b == 0x7f) {
+            return Err(UrlError::Whitespace(owned()));
+        }
+        let (scheme, rest) = text
+            .split_once("://")
+            .ok_or_else(|| UrlError::MissingScheme(owned()))?;
+        let secure_scheme = if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("wss") {
+            true
+        } else if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("ws") {
+            false
+        } else {
+            return Err(UrlError::UnsupportedScheme(owned()));
+        };
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(authority_end);
+        if authority.contains('@') {
+            return Err(UrlError::UserInfo(owned()));
+        }
+        let (host, port) = split_port(authority);
+        if let Some(port) = port {
+            if !port.is_empty() && (!port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().is_err())
+            {
+                return Err(UrlError::InvalidPort(owned()));
+            }
+        }
+        let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+        if !valid_host(&host) {
+            return Err(UrlError::InvalidHost(owned()));
+        }
+        let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
+        let path = if tail[..path_end].is_empty() {
+            "/"
+        } else {
+            &tail[..path_end]
+        };
+        let secure = secure_scheme || is_loopback(&host);
+        Ok(RequestUrlBuf {
+            secure,
+            host,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Borrows it as the [`RequestUrl`] the core works with.
+    pub fn as_url(&self) -> RequestUrl<'_> {
+        RequestUrl {
+            secure: self.secure,
+            host: &self.host,
+            path: &self.path,
+        }
+    }
+}
+
+impl std::str::FromStr for RequestUrlBuf {
+    type Err = UrlError;
+
+    fn from_str(text: &str) -> Result<Self, UrlError> {
+        RequestUrlBuf::parse(text)
+    }
+}
+
+/// Splits `host[:port]`, keeping a bracketed IPv6 host whole.
+fn split_port(authority: &str) -> (&str, Option<&str>) {
+    if authority.starts_with('[') {
+        return match authority.find(']') {
+            Some(end) => {
+                let (host, rest) = authority.split_at(end + 1);
+                (host, rest.strip_prefix(':'))
+            }
+            None => (authority, None),
+        };
+    }
+    match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    }
+}
+
+/// A lowercase host: a name, a dotted-quad IPv4 address, or a bracketed IPv6 address.
+fn valid_host(host: &str) -> bool {
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return inner.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    if host.is_empty()
+        || !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        || host.split('.').any(str::is_empty)
+    {
+        return false;
+    }
+    // As in the WHATWG URL parser: a host whose last label is numeric is an IPv4 address.
+    let last = host.rsplit('.').next().unwrap_or(host);
+    let numeric = last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x");
+    !numeric || host.parse::<std::net::Ipv4Addr>().is_ok()
+}
+
+/// Hosts browsers treat as potentially trustworthy over plain http.
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(text: &str) -> (bool, String, String) {
+        let url = RequestUrlBuf::parse(text).unwrap();
+        (url.secure, url.host, url.path)
+    }
+
+    #[test]
+    fn parses_the_parts() {
+        assert_eq!(
+            parts("https://www.example.com/dir/page"),
+            (true, "www.example.com".into(), "/dir/page".into())
+        );
+        assert_eq!(
+            parts("HTTP://Example.COM."),
+            (false, "example.com".into(), "/".into())
+        );
+        assert_eq!(
+            parts("http://example.com:8080?x=1"),
+            (false, "example.com".into(), "/".into())
+        );
+        assert_eq!(parts("wss://[::1]:443/s"), (true, "[::1]".into(), "/s".into()));
+        assert_eq!(
+            parts("http://127.0.0.1:8080/a"),
+            (true, "127.0.0.1".into(), "/a".into())
+        );
+        assert_eq!(
+            parts("http://app.localhost/"),
+            (true, "app.localhost".into(), "/".into())
+        );
+        assert_eq!(parts("http://10.0.0.1/"), (false, "10.0.0.1".into(), "/".into()));
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_mean() {
+        for bad in [
+            "example.com/",
+            "ftp://example.com/",
+            "https://user@example.com/",
+            "https:///path",
+            "https://exämple.com/",
+            "https://example.com:99999/",
+            "https://example.com:8a/",
+            "https://a..b/",
+            "https://1.2.3.999/",
+            "https://[zz]/",
+            "https://example.com/a b",
+        ] {
+            let err = RequestUrlBuf::parse(bad).unwrap_err();
+            assert!(err.to_string().contains(bad), "{err}");
+        }
+    }
+}

@@ -168,9 +168,6 @@ fn rejection(
     if cookie.same_site == SameSite::None && !cookie.secure {
         return Some(Rejection::SameSiteNoneWithoutSecure);
     }
-    if cookie.name.is_empty() && CookiePrefix::of(cookie.value).is_some() {
-        return Some(Rejection::NamelessPrefix);
-    }
     match CookiePrefix::of(cookie.name) {
         Some(CookiePrefix::Secure) if !cookie.secure => return Some(Rejection::SecurePrefix),
         Some(CookiePrefix::Host)
@@ -181,6 +178,9 @@ fn rejection(
             return Some(Rejection::HostPrefix);
         }
         _ => {}
+    }
+    if cookie.name.is_empty() && CookiePrefix::of(cookie.value).is_some() {
+        return Some(Rejection::NamelessPrefix);
     }
     if cookie.partitioned && !cookie.secure {
         return Some(Rejection::PartitionedWithoutSecure);

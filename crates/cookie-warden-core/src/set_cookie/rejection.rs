@@ -11,7 +11,7 @@ use std::fmt;
 pub enum Rejection {
     /// §5.6 step 1: the line holds a control byte (`%x00-08 / %x0A-1F / %x7F`; a tab is allowed).
     ControlCharacter,
-    /// §5.6 step 5: the name and the value together are longer than 4096 bytes.
+    /// §5.6 (name-value step 5): the name and the value together are longer than 4096 bytes.
     NameValueTooLong,
     /// §5.7 step 2: both the name and the value are empty.
     EmptyNameAndValue,
@@ -24,16 +24,16 @@ pub enum Rejection {
     DomainMismatch,
     /// §5.7 step 13: `Secure` from a request whose scheme is not secure.
     SecureFromInsecureOrigin,
-    /// §5.7 step 20: `SameSite=None` without `Secure`.
+    /// §5.7 (the SameSite step): `SameSite=None` without `Secure`.
     SameSiteNoneWithoutSecure,
-    /// §5.7 step 21.1: a nameless cookie whose value starts with `__Secure-` or `__Host-`
-    /// (case-insensitive).
-    NamelessPrefix,
-    /// §5.7 step 21.2: a `__Secure-` name (case-insensitive) without `Secure`.
+    /// §5.7 step 20: a `__Secure-` name (case-insensitive) without `Secure`.
     SecurePrefix,
-    /// §5.7 step 21.3: a `__Host-` name (case-insensitive) without `Secure`, with a Domain
-    /// attribute, or whose path is not `/`.
+    /// §5.7 step 21: a `__Host-` name (case-insensitive) without `Secure`, with a Domain
+    /// attribute (not host-only), or whose path is not `/`.
     HostPrefix,
+    /// §5.7 step 22: a nameless cookie whose value starts with `__Secure-` or `__Host-`
+    /// (case-insensitive), which would read back as a prefixed name.
+    NamelessPrefix,
     /// CHIPS: `Partitioned` without `Secure`.
     PartitionedWithoutSecure,
 }
@@ -50,9 +50,9 @@ impl Rejection {
             Rejection::DomainMismatch => "domain_mismatch",
             Rejection::SecureFromInsecureOrigin => "secure_from_insecure_origin",
             Rejection::SameSiteNoneWithoutSecure => "same_site_none_without_secure",
-            Rejection::NamelessPrefix => "nameless_prefix",
             Rejection::SecurePrefix => "secure_prefix",
             Rejection::HostPrefix => "host_prefix",
+            Rejection::NamelessPrefix => "nameless_prefix",
             Rejection::PartitionedWithoutSecure => "partitioned_without_secure",
         }
     }
