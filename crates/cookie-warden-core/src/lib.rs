@@ -13,7 +13,6 @@
 
 pub mod consent;
 pub mod cookie_header;
-pub mod decide;
 pub mod decision;
 pub mod declaration;
 pub mod http_date;
