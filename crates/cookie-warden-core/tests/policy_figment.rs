@@ -1,6 +1,11 @@
 //! Loading policies through figment: a TOML file, then `COOKIE_WARDEN_` environment overrides
 //! split on `__`, with every problem attributed to the file or the variable.
 
+#![expect(
+    clippy::result_large_err,
+    reason = "figment::Jail's closures must return figment::Error, which is large"
+)]
+
 use std::path::Path;
 
 use cookie_warden_core::policy::model::{Mode, StripOrBlock};

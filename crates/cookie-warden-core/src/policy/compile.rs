@@ -343,7 +343,13 @@ fn compile_rules(
         let secure = rule.secure.unwrap_or(d.secure);
         let http_only = rule.http_only.unwrap_or(d.http_only);
         let same_site = rule.same_site.unwrap_or(d.same_site);
-        let from_defaults = |set: bool| if set { "" } else { " (from [defaults])" };
+        let from_defaults = |set: bool| {
+            if set {
+                "secure = false"
+            } else {
+                "secure = false in [defaults]"
+            }
+        };
 
         if same_site == SameSiteMin::None && !secure && (rule.same_site.is_some() || rule.secure.is_some()) {
             let at = if rule.same_site.is_some() {
@@ -374,7 +380,7 @@ fn compile_rules(
                     findings.error(
                         key.key("secure"),
                         format!(
-                            "`{name}` is a __Host- cookie: it must be secure (secure = false{})",
+                            "`{name}` is a __Host- cookie: it must be secure, but {}",
                             from_defaults(rule.secure.is_some())
                         ),
                     );
@@ -383,7 +389,7 @@ fn compile_rules(
             NamePrefix::Secure if !secure => findings.error(
                 key.key("secure"),
                 format!(
-                    "`{name}` is a __Secure- cookie: it must be secure (secure = false{})",
+                    "`{name}` is a __Secure- cookie: it must be secure, but {}",
                     from_defaults(rule.secure.is_some())
                 ),
             ),

@@ -315,7 +315,8 @@ fn check_placeholder_regex(regex: &str) -> Result<(), String> {
     let config = syntax::Config::new().utf8(false).unicode(false);
     let hir = syntax::parse_with(regex, &config).map_err(|err| {
         let reason = err.to_string();
-        let first = reason.lines().last().unwrap_or("syntax error").trim().to_owned();
+        let last = reason.lines().last().unwrap_or("syntax error").trim();
+        let first = last.strip_prefix("error: ").unwrap_or(last).to_owned();
         format!("invalid placeholder regex `{regex}`: {first}")
     })?;
     if !hir.properties().look_set().is_empty() {
