@@ -49,7 +49,7 @@ pub use ambiguity::Ambiguities;
 pub use attributes::{AttributeCounts, AttributeKind, MAX_ATTRIBUTE_VALUE_LEN, RawAttribute, RawAttributes};
 pub use parse::{MAX_NAME_VALUE_LEN, parse};
 pub use rejection::Rejection;
-pub use serialize::{ImfFixdate, write_imf_fixdate};
+pub use serialize::{ImfFixdate, Iso8601, write_imf_fixdate};
 
 use crate::request::RequestUrl;
 use max_age::MAX_AGE_LIMIT;

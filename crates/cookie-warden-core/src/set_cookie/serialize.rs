@@ -109,11 +109,7 @@ pub fn write_imf_fixdate(unix: i64, out: &mut Vec<u8>) {
     const MONTHS: [&[u8; 3]; 12] = [
         b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
     ];
-    let min = days_from_civil(0, 1, 1) * 86_400;
-    let max = days_from_civil(9999, 12, 31) * 86_400 + 86_399;
-    let unix = unix.clamp(min, max);
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
+    let (days, secs) = clamp_split(unix);
     let (year, month, day) = civil_from_days(days);
     out.extend_from_slice(DAYS[days.rem_euclid(7) as usize]);
     out.extend_from_slice(b", ");
@@ -163,6 +159,39 @@ impl fmt::Display for ImfFixdate {
     }
 }
 
+/// Displays unix seconds as an ISO-8601 UTC instant, `2033-06-09T10:18:14Z` (the conformance
+/// corpus's and the CLI's form). Years are clamped to 0000–9999 as in [`write_imf_fixdate`].
+///
+/// ```
+/// use cookie_warden_core::set_cookie::Iso8601;
+///
+/// assert_eq!(Iso8601(2_001_925_094).to_string(), "2033-06-09T10:18:14Z");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Iso8601(pub i64);
+
+impl fmt::Display for Iso8601 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (days, secs) = clamp_split(self.0);
+        let (year, month, day) = civil_from_days(days);
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
+    }
+}
+
+/// Clamps unix seconds to years 0000–9999 and splits them into (days since 1970, second of day).
+fn clamp_split(unix: i64) -> (i64, i64) {
+    let min = days_from_civil(0, 1, 1) * 86_400;
+    let max = days_from_civil(9999, 12, 31) * 86_400 + 86_399;
+    let unix = unix.clamp(min, max);
+    (unix.div_euclid(86_400), unix.rem_euclid(86_400))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +217,13 @@ mod tests {
             assert_eq!(parse_cookie_date(imf(unix).as_bytes()), Ok(unix), "{}", imf(unix));
             unix += 7_777_777;
         }
+    }
+
+    #[test]
+    fn iso8601() {
+        assert_eq!(Iso8601(0).to_string(), "1970-01-01T00:00:00Z");
+        assert_eq!(Iso8601(-11_644_473_600).to_string(), "1601-01-01T00:00:00Z");
+        assert_eq!(Iso8601(i64::MAX).to_string(), "9999-12-31T23:59:59Z");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! One file per subcommand; `run` dispatches.
 
+mod parse;
+
 use anyhow::Result;
 
 use crate::cli::Command;
@@ -7,5 +9,7 @@ use crate::exit::Exit;
 
 /// Runs one subcommand.
 pub(crate) fn run(command: Command) -> Result<Exit> {
-    match command {}
+    match command {
+        Command::Parse(args) => parse::run(&args),
+    }
 }

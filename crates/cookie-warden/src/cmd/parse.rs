@@ -1,0 +1,182 @@
+//! `cookie-warden parse`: Set-Cookie values on stdin, one a line → one JSON object a line saying
+//! how a browser (draft-ietf-httpbis-rfc6265bis-22) reads each.
+//!
+//! This command prints cookie names and values: it is a local debugging tool that reads the
+//! user's own input and writes it back to the user's own terminal. Nothing here logs or traces.
+
+use std::io::{self, BufRead, BufWriter, Write};
+
+use anyhow::{Context, Result, bail};
+use cookie_warden_core::request::RequestUrl;
+use cookie_warden_core::set_cookie::{Iso8601, SetCookie, default_path, parse};
+use serde::Serialize;
+
+use crate::cli::{InputFormat, ParseArgs};
+use crate::exit::Exit;
+
+/// One output line. Field names and conventions are those of DESIGN.md and `corpus/README.md`.
+#[derive(Debug, Serialize)]
+struct ParsedLine {
+    /// The line as given (text, or the hex digits); `null` for a text line that is not UTF-8.
+    input: Option<String>,
+    /// The hex of a text line that is not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input_hex: Option<String>,
+    ignored: bool,
+    reason: Option<&'static str>,
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name_hex: Option<String>,
+    value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_hex: Option<String>,
+    max_age: Option<i64>,
+    expires: Option<String>,
+    secure: Option<bool>,
+    http_only: Option<bool>,
+    same_site: Option<&'static str>,
+    path: Option<String>,
+    domain: Option<String>,
+    partitioned: Option<bool>,
+}
+
+/// Runs the command over stdin.
+pub(crate) fn run(args: &ParseArgs) -> Result<Exit> {
+    let url = args.url.as_url();
+    let stdin = io::stdin().lock();
+    let mut out = BufWriter::new(io::stdout().lock());
+    match run_lines(stdin, &mut out, args.input, &url) {
+        Err(err) if is_broken_pipe(&err) => Ok(Exit::Done),
+        other => other,
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<io::Error>()
+        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+fn run_lines(
+    mut input: impl BufRead,
+    out: &mut impl Write,
+    format: InputFormat,
+    url: &RequestUrl<'_>,
+) -> Result<Exit> {
+    let mut line = Vec::new();
+    let mut number = 0usize;
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line).context("reading stdin")? == 0 {
+            break;
+        }
+        number += 1;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            // The line ending may be CRLF; a CR inside a header only travels in `--input hex`.
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+        }
+        let record = match format {
+            InputFormat::Text => {
+                let cookie = parse(&line, url);
+                let (input, input_hex) = text_or_hex(&line);
+                describe(input, input_hex, &cookie, url)
+            }
+            InputFormat::Hex => {
+                let text = std::str::from_utf8(&line).ok().map(str::trim);
+                let Some(header) = text.and_then(hex_decode) else {
+                    bail!("stdin line {number}: not hex (expected pairs of hex digits, one header per line)");
+                };
+                let cookie = parse(&header, url);
+                describe(text.map(str::to_owned), None, &cookie, url)
+            }
+        };
+        serde_json::to_writer(&mut *out, &record)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(Exit::Done)
+}
+
+/// The JSON record of one parsed header (all cookie fields `null` when the browser drops it).
+fn describe(
+    input: Option<String>,
+    input_hex: Option<String>,
+    cookie: &SetCookie<'_>,
+    url: &RequestUrl<'_>,
+) -> ParsedLine {
+    let mut record = ParsedLine {
+        input,
+        input_hex,
+        ignored: cookie.rejection.is_some(),
+        reason: cookie.rejection.map(|r| r.as_str()),
+        name: None,
+        name_hex: None,
+        value: None,
+        value_hex: None,
+        max_age: None,
+        expires: None,
+        secure: None,
+        http_only: None,
+        same_site: None,
+        path: None,
+        domain: None,
+        partitioned: None,
+    };
+    if cookie.rejection.is_some() {
+        return record;
+    }
+    (record.name, record.name_hex) = text_or_hex(cookie.name);
+    (record.value, record.value_hex) = text_or_hex(cookie.value);
+    record.max_age = cookie.max_age;
+    record.expires = cookie.expires.map(|at| Iso8601(at).to_string());
+    record.secure = Some(cookie.secure);
+    record.http_only = Some(cookie.http_only);
+    record.same_site = Some(cookie.same_site.as_str());
+    record.path = match cookie.path {
+        Some(path) => Some(String::from_utf8_lossy(path).into_owned()),
+        None if cookie.path_attribute_defaulted() => Some(default_path(url.path).to_owned()),
+        None => None,
+    };
+    record.domain = cookie.domain.as_deref().map(str::to_owned);
+    record.partitioned = Some(cookie.partitioned);
+    record
+}
+
+/// UTF-8 bytes as a string, others as hex: `(Some(text), None)` or `(None, Some(hex))`.
+fn text_or_hex(bytes: &[u8]) -> (Option<String>, Option<String>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (Some(text.to_owned()), None),
+        Err(_) => (None, Some(bytes.iter().map(|b| format!("{b:02x}")).collect())),
+    }
+}
+
+/// Pairs of hex digits (either case) → bytes; `None` for anything else.
+fn hex_decode(text: &str) -> Option<Vec<u8>> {
+    let digits = text.as_bytes();
+    if digits.len() % 2 != 0 || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let nibble = |d: u8| char::from(d).to_digit(16).map_or(0, |n| n as u8);
+    Some(
+        digits
+            .chunks_exact(2)
+            .map(|pair| (nibble(pair[0]) << 4) | nibble(pair[1]))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip() {
+        assert_eq!(hex_decode("00ff7A"), Some(vec![0, 0xff, 0x7a]));
+        assert_eq!(hex_decode("0"), None);
+        assert_eq!(hex_decode("zz"), None);
+        assert_eq!(hex_decode("+1"), None);
+        assert_eq!(text_or_hex(b"\xff\x00"), (None, Some("ff00".to_owned())));
+    }
+}
