@@ -21,27 +21,22 @@
 //!
 //! ```
 //! use cookie_warden_core::consent::{CategorySet, granted_categories};
-//! use cookie_warden_core::policy::model::{Category, Consent, ConsentFormat};
+//! use cookie_warden_core::policy::model::{Category, ConsentFormat};
 //!
-//! let consent = Consent {
-//!     cookie: "consent".to_owned(),
-//!     format: ConsentFormat::List,
-//!     separator: ",".to_owned(),
-//!     required: None,
-//!     honor_gpc: true,
-//!     purge: false,
-//! };
-//! let granted = granted_categories(b"necessary%2Cstatistics", &consent);
+//! let granted = granted_categories(b"necessary%2Cstatistics", ConsentFormat::List, ",");
 //! assert!(granted.contains(Category::Statistics));
 //! assert!(!granted.contains(Category::Marketing));
-//! assert_eq!(granted_categories(b"{broken", &consent), CategorySet::EMPTY);
+//! let json = granted_categories(br#"{"marketing":true}"#, ConsentFormat::Json, ",");
+//! assert_eq!(json, CategorySet::only(Category::Marketing));
+//! assert_eq!(granted_categories(b"{broken", ConsentFormat::Json, ","), CategorySet::EMPTY);
 //! ```
 
 use std::borrow::Cow;
 use std::fmt;
 
 use crate::cookie_header::trim_ows;
-use crate::policy::model::{Category, Consent, ConsentFormat};
+use crate::policy::CompiledConsent;
+use crate::policy::model::{Category, ConsentFormat};
 use crate::request::RequestContext;
 
 /// A set of cookie categories (a bit set: copying and testing it costs nothing).
@@ -127,23 +122,23 @@ impl fmt::Debug for CategorySet {
     }
 }
 
-/// The categories that need consent under `consent`: its `required` list, or by default every
-/// category but `necessary`.
-pub fn required_categories(consent: &Consent) -> CategorySet {
-    match &consent.required {
-        Some(required) => required.iter().copied().collect(),
-        None => CategorySet::ALL.difference(CategorySet::only(Category::Necessary)),
-    }
+/// The categories that need consent under the policy's `[consent]`: its `required` list, or by
+/// default every category but `necessary`.
+pub fn required_categories(consent: &CompiledConsent) -> CategorySet {
+    Category::ALL
+        .into_iter()
+        .filter(|c| consent.requires(*c))
+        .collect()
 }
 
 /// The categories a consent cookie's raw value grants; [`CategorySet::EMPTY`] when the value is
 /// empty, undecodable or malformed (fail closed). See the module docs for the formats.
-pub fn granted_categories(value: &[u8], consent: &Consent) -> CategorySet {
+pub fn granted_categories(value: &[u8], format: ConsentFormat, separator: &str) -> CategorySet {
     let Some(decoded) = decode_value(value) else {
         return CategorySet::EMPTY;
     };
-    match consent.format {
-        ConsentFormat::List => granted_by_list(&decoded, consent.separator.as_bytes()),
+    match format {
+        ConsentFormat::List => granted_by_list(&decoded, separator.as_bytes()),
         ConsentFormat::Json => granted_by_json(&decoded),
     }
 }
@@ -196,14 +191,14 @@ impl ConsentState {
     ///
     /// `context.consent_cookie` must hold the raw value of the cookie named `consent.cookie` (see
     /// [`crate::cookie_header::find`]); `context.gpc` whether the request carried `Sec-GPC: 1`.
-    pub fn resolve(consent: Option<&Consent>, context: &RequestContext<'_>) -> ConsentState {
+    pub fn resolve(consent: Option<&CompiledConsent>, context: &RequestContext<'_>) -> ConsentState {
         let Some(consent) = consent else {
             return ConsentState::NOT_CONFIGURED;
         };
         let (mut granted, cookie) = match context.consent_cookie {
             None => (CategorySet::EMPTY, ConsentCookieState::Absent),
             Some(raw) => {
-                let granted = granted_categories(raw.0, consent);
+                let granted = granted_categories(raw.0, consent.format, &consent.separator);
                 let state = if granted.is_empty() {
                     ConsentCookieState::GrantsNothing
                 } else {

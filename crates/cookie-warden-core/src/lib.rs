@@ -6,6 +6,9 @@
 //! - [`policy`]: the policy file's model, its validation and the compiled policy that matches names
 //!   and scopes;
 //! - [`decision`]: verdicts, violation kinds and the [`decision::Decision`] for one `Set-Cookie`;
+//! - [`decide`]: the [`decide::Judge`] that decides each `Set-Cookie` and request cookie;
+//! - [`consent`], [`cookie_header`], [`http_date`]: the visitor's consent, the request `Cookie`
+//!   header, the response `Date`;
 //! - [`request`]: what the core needs to know about the request a response answers.
 //!
 //! No type in this crate prints a cookie's value in its `Debug` or `Display` output, and no error
@@ -13,6 +16,7 @@
 
 pub mod consent;
 pub mod cookie_header;
+pub mod decide;
 pub mod decision;
 pub mod declaration;
 pub mod http_date;

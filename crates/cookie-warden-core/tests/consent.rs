@@ -3,20 +3,30 @@
 use cookie_warden_core::consent::{
     CategorySet, ConsentCookieState, ConsentState, granted_categories, required_categories,
 };
-use cookie_warden_core::policy::model::{Category, Consent, ConsentFormat};
+use cookie_warden_core::policy::load::from_toml_str;
+use cookie_warden_core::policy::model::{Category, ConsentFormat};
+use cookie_warden_core::policy::{CompiledConsent, CompiledPolicy};
 use cookie_warden_core::request::{ConsentCookie, RequestContext, RequestUrl};
 
 use Category::{Functional, Marketing, Necessary, Statistics};
 
-fn consent(format: ConsentFormat, separator: &str) -> Consent {
-    Consent {
-        cookie: "consent".to_owned(),
-        format,
-        separator: separator.to_owned(),
-        required: None,
-        honor_gpc: true,
-        purge: false,
-    }
+/// A policy whose `[consent]` table holds `consent_toml` (its other lines).
+fn policy(consent_toml: &str) -> CompiledPolicy {
+    let text = format!(
+        "version = 1\n[[cookie]]\nname = \"consent\"\nlifetime = \"persistent\"\n\
+         [consent]\ncookie = \"consent\"\n{consent_toml}\n"
+    );
+    from_toml_str("consent.toml", &text)
+        .expect("the test policy loads")
+        .policy
+}
+
+fn compiled(policy: &CompiledPolicy) -> &CompiledConsent {
+    policy.consent().expect("the test policy has [consent]")
+}
+
+fn granted(value: &[u8], format: ConsentFormat, separator: &str) -> CategorySet {
+    granted_categories(value, format, separator)
 }
 
 fn set(categories: &[Category]) -> CategorySet {
@@ -38,7 +48,6 @@ fn context(cookie: Option<&[u8]>, gpc: bool) -> RequestContext<'_> {
 
 #[test]
 fn list_format_reads_each_listed_category() {
-    let list = consent(ConsentFormat::List, ",");
     let cases: &[(&[u8], &[Category])] = &[
         (b"necessary,statistics", &[Necessary, Statistics]),
         (b"statistics", &[Statistics]),
@@ -55,7 +64,7 @@ fn list_format_reads_each_listed_category() {
     ];
     for (value, expected) in cases {
         assert_eq!(
-            granted_categories(value, &list),
+            granted(value, ConsentFormat::List, ","),
             set(expected),
             "{}",
             String::from_utf8_lossy(value)
@@ -65,30 +74,22 @@ fn list_format_reads_each_listed_category() {
 
 #[test]
 fn list_format_honours_the_separator() {
-    let pipe = consent(ConsentFormat::List, "|");
+    let list = ConsentFormat::List;
     assert_eq!(
-        granted_categories(b"necessary|statistics", &pipe),
+        granted(b"necessary|statistics", list, "|"),
         set(&[Necessary, Statistics])
     );
     // With `|` as separator, a comma is part of one unknown name.
+    assert_eq!(granted(b"necessary,statistics", list, "|"), CategorySet::EMPTY);
     assert_eq!(
-        granted_categories(b"necessary,statistics", &pipe),
-        CategorySet::EMPTY
-    );
-    let multi = consent(ConsentFormat::List, "::");
-    assert_eq!(
-        granted_categories(b"statistics::marketing", &multi),
+        granted(b"statistics::marketing", list, "::"),
         set(&[Statistics, Marketing])
     );
-    assert_eq!(
-        granted_categories(b"statistics:marketing", &multi),
-        CategorySet::EMPTY
-    );
+    assert_eq!(granted(b"statistics:marketing", list, "::"), CategorySet::EMPTY);
 }
 
 #[test]
 fn json_format_grants_only_true() {
-    let json = consent(ConsentFormat::Json, ",");
     let cases: &[(&[u8], &[Category])] = &[
         (br#"{"statistics":true}"#, &[Statistics]),
         (
@@ -108,7 +109,7 @@ fn json_format_grants_only_true() {
     ];
     for (value, expected) in cases {
         assert_eq!(
-            granted_categories(value, &json),
+            granted(value, ConsentFormat::Json, ","),
             set(expected),
             "{}",
             String::from_utf8_lossy(value)
@@ -118,8 +119,6 @@ fn json_format_grants_only_true() {
 
 #[test]
 fn malformed_consent_grants_nothing() {
-    let json = consent(ConsentFormat::Json, ",");
-    let list = consent(ConsentFormat::List, ",");
     for value in [
         &br#"{"statistics":"yes"}"#[..],
         br#"{"statistics":1}"#,
@@ -133,7 +132,7 @@ fn malformed_consent_grants_nothing() {
         b"",
     ] {
         assert_eq!(
-            granted_categories(value, &json),
+            granted(value, ConsentFormat::Json, ","),
             CategorySet::EMPTY,
             "{}",
             String::from_utf8_lossy(value)
@@ -149,7 +148,7 @@ fn malformed_consent_grants_nothing() {
         b"all",
     ] {
         assert_eq!(
-            granted_categories(value, &list),
+            granted(value, ConsentFormat::List, ","),
             CategorySet::EMPTY,
             "{}",
             String::from_utf8_lossy(value)
@@ -159,10 +158,13 @@ fn malformed_consent_grants_nothing() {
 
 #[test]
 fn required_defaults_to_all_but_necessary() {
-    let mut c = consent(ConsentFormat::List, ",");
-    assert_eq!(required_categories(&c), set(&[Functional, Statistics, Marketing]));
-    c.required = Some(vec![Marketing]);
-    assert_eq!(required_categories(&c), set(&[Marketing]));
+    let default = policy("");
+    assert_eq!(
+        required_categories(compiled(&default)),
+        set(&[Functional, Statistics, Marketing])
+    );
+    let marketing = policy("required = [\"marketing\"]");
+    assert_eq!(required_categories(compiled(&marketing)), set(&[Marketing]));
 }
 
 #[test]
@@ -176,8 +178,8 @@ fn state_without_consent_table_allows_everything() {
 
 #[test]
 fn state_missing_cookie_withdraws_every_required_category() {
-    let c = consent(ConsentFormat::List, ",");
-    let state = ConsentState::resolve(Some(&c), &context(None, false));
+    let p = policy("");
+    let state = ConsentState::resolve(Some(compiled(&p)), &context(None, false));
     assert_eq!(state.cookie(), ConsentCookieState::Absent);
     assert!(state.allows(Necessary));
     assert!(!state.allows(Statistics) && !state.allows(Marketing) && !state.allows(Functional));
@@ -186,30 +188,31 @@ fn state_missing_cookie_withdraws_every_required_category() {
 
 #[test]
 fn state_malformed_cookie_is_no_consent() {
-    let c = consent(ConsentFormat::Json, ",");
-    let state = ConsentState::resolve(Some(&c), &context(Some(br#"{"statistics":"#), false));
+    let p = policy("format = \"json\"");
+    let state = ConsentState::resolve(Some(compiled(&p)), &context(Some(br#"{"statistics":"#), false));
     assert_eq!(state.cookie(), ConsentCookieState::GrantsNothing);
     assert_eq!(state.withdrawn(), set(&[Functional, Statistics, Marketing]));
 }
 
 #[test]
 fn gpc_withdraws_all_but_necessary_when_honoured() {
-    let mut c = consent(ConsentFormat::List, ",");
-    c.required = Some(Category::ALL.to_vec());
+    let all = "required = [\"necessary\", \"functional\", \"statistics\", \"marketing\"]";
+    let p = policy(&format!("{all}\nhonor_gpc = true"));
+    let c = compiled(&p);
     let cookie: &[u8] = b"necessary,functional,statistics,marketing";
 
-    let off = ConsentState::resolve(Some(&c), &context(Some(cookie), false));
+    let off = ConsentState::resolve(Some(c), &context(Some(cookie), false));
     assert!(Category::ALL.iter().all(|cat| off.allows(*cat)));
     assert!(!off.gpc_applied());
 
-    let on = ConsentState::resolve(Some(&c), &context(Some(cookie), true));
+    let on = ConsentState::resolve(Some(c), &context(Some(cookie), true));
     assert!(on.gpc_applied());
     assert!(on.allows(Necessary));
     assert_eq!(on.withdrawn(), set(&[Functional, Statistics, Marketing]));
     assert_eq!(on.granted(), set(&[Necessary]));
 
-    c.honor_gpc = false;
-    let ignored = ConsentState::resolve(Some(&c), &context(Some(cookie), true));
+    let p = policy(all);
+    let ignored = ConsentState::resolve(Some(compiled(&p)), &context(Some(cookie), true));
     assert!(!ignored.gpc_applied());
     assert!(Category::ALL.iter().all(|cat| ignored.allows(*cat)));
 }
@@ -224,9 +227,9 @@ fn category_set_displays_names_and_debug_is_the_same() {
 
 #[test]
 fn consent_debug_output_hides_the_cookie_value() {
-    let c = consent(ConsentFormat::List, ",");
+    let p = policy("");
     let ctx = context(Some(b"statistics-secret-value"), false);
-    let state = ConsentState::resolve(Some(&c), &ctx);
+    let state = ConsentState::resolve(Some(compiled(&p)), &ctx);
     let printed = format!("{ctx:?} {state:?}");
     assert!(!printed.contains("secret"), "{printed}");
 }

@@ -1,0 +1,51 @@
+//! `ambiguous`: a header that browsers read differently from one another or from the draft.
+//!
+//! Every flag of [`Ambiguities`](crate::set_cookie::Ambiguities) is a violation. Most disappear
+//! in the canonical form (one Max-Age, one Expires, `Path=/` for `__Host-`); a tab in the name or
+//! value and a nameless cookie whose value holds `=` cannot be written in a form every browser
+//! reads alike, so such a header can only be stripped.
+
+use std::borrow::Cow;
+
+use super::Findings;
+use super::fix::Correction;
+use crate::decision::{Verdict, ViolationKind};
+use crate::set_cookie::SetCookie;
+
+/// Records an `ambiguous` violation when the parser flagged any difference; `action` is what
+/// `enforcement.noncompliant` asks for (an unfixable header is stripped at least).
+pub(super) fn check(
+    cookie: &SetCookie<'_>,
+    findings: &mut Findings,
+    correction: &mut Correction<'_>,
+    action: Verdict,
+) {
+    let flags = cookie.ambiguities;
+    if flags.is_empty() {
+        return;
+    }
+    let fixable = flags.fixed_by_canonical_form();
+    let mut detail = String::from("browsers read this header differently (");
+    for (i, name) in flags.names().enumerate() {
+        if i > 0 {
+            detail.push_str(", ");
+        }
+        detail.push_str(name);
+    }
+    detail.push(')');
+    if fixable {
+        detail.push_str("; its canonical form does not");
+    } else {
+        detail.push_str("; no form of it reads the same everywhere");
+        correction.unfixable = true;
+    }
+    if flags.host_prefix_path_not_slash {
+        correction.path = Some(b"/");
+    }
+    let action = if fixable {
+        action
+    } else {
+        action.max(Verdict::Strip)
+    };
+    findings.push(ViolationKind::Ambiguous, Cow::Owned(detail), action);
+}

@@ -1,0 +1,77 @@
+//! Lifetimes, measured as browsers measure them: a valid Max-Age wins, else the last valid Expires
+//! against `now`, capped at 400 days.
+//!
+//! - `session`: neither Max-Age nor Expires (`not_session`; fix: remove both);
+//! - a duration: an explicit expiry no later than the duration from now (`missing_expiry`,
+//!   `lifetime_exceeded`; fix: `Max-Age` = the duration, Expires removed);
+//! - `persistent`: a session cookie, or an expiry no later than `enforcement.max_lifetime`
+//!   (`lifetime_exceeded`; fix: `Max-Age` = `max_lifetime`).
+
+use std::borrow::Cow;
+
+use super::Findings;
+use super::fix::{Correction, LifetimeFix};
+use crate::decision::{Verdict, ViolationKind};
+use crate::policy::duration::format_duration;
+use crate::policy::{CompiledRule, Lifetime};
+use crate::set_cookie::SetCookie;
+
+/// Records the lifetime violation of `cookie` under `rule`, if any. Not called for deletions.
+pub(super) fn check(
+    cookie: &SetCookie<'_>,
+    rule: &CompiledRule,
+    max_lifetime: i64,
+    now: i64,
+    findings: &mut Findings,
+    correction: &mut Correction<'_>,
+    action: Verdict,
+) {
+    let lifetime = cookie.lifetime(now);
+    match (rule.lifetime(), lifetime) {
+        (Lifetime::Session, _) => {
+            if cookie.max_age.is_some() || cookie.expires.is_some() {
+                let detail = format!(
+                    "rule `{}` requires a session cookie; the header sets {}",
+                    rule.name(),
+                    expiry_attributes(cookie)
+                );
+                findings.push(ViolationKind::NotSession, Cow::Owned(detail), action);
+                correction.lifetime = Some(LifetimeFix::Session);
+            }
+        }
+        (Lifetime::AtMost(_), None) => {
+            let max = rule.lifetime().max_seconds(max_lifetime).unwrap_or(max_lifetime);
+            let detail = format!(
+                "rule `{}` requires an expiry of at most {}; the header sets none",
+                rule.name(),
+                format_duration(max)
+            );
+            findings.push(ViolationKind::MissingExpiry, Cow::Owned(detail), action);
+            correction.lifetime = Some(LifetimeFix::MaxAge(max));
+        }
+        (Lifetime::Persistent, None) => {}
+        (allowed, Some(seconds)) => {
+            let max = allowed.max_seconds(max_lifetime).unwrap_or(max_lifetime);
+            if seconds > max {
+                let detail = format!(
+                    "rule `{}` allows a lifetime of at most {}; the header's {} gives {}",
+                    rule.name(),
+                    format_duration(max),
+                    expiry_attributes(cookie),
+                    format_duration(seconds)
+                );
+                findings.push(ViolationKind::LifetimeExceeded, Cow::Owned(detail), action);
+                correction.lifetime = Some(LifetimeFix::MaxAge(max));
+            }
+        }
+    }
+}
+
+/// Which attribute decides the expiry, for details.
+fn expiry_attributes(cookie: &SetCookie<'_>) -> &'static str {
+    match (cookie.max_age.is_some(), cookie.expires.is_some()) {
+        (true, true) => "Max-Age and Expires",
+        (true, false) => "Max-Age",
+        (false, _) => "Expires",
+    }
+}
