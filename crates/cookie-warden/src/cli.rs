@@ -18,6 +18,16 @@ pub(crate) enum Command {
     ///
     /// Prints cookie names and values: this is a local debugging tool for your own input.
     Parse(ParseArgs),
+    /// Validate and lint a policy: exit 0 with a summary and warnings, or 2 with every error.
+    Check(CheckArgs),
+}
+
+/// `cookie-warden check --config F`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CheckArgs {
+    /// The policy file (TOML); `COOKIE_WARDEN_<TABLE>__<KEY>` environment variables override it.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: std::path::PathBuf,
 }
 
 /// `cookie-warden parse [--url URL] [--input text|hex]`.

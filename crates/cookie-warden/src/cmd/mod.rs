@@ -1,5 +1,6 @@
 //! One file per subcommand; `run` dispatches.
 
+mod check;
 mod parse;
 
 use anyhow::Result;
@@ -11,5 +12,6 @@ use crate::exit::Exit;
 pub(crate) fn run(command: Command) -> Result<Exit> {
     match command {
         Command::Parse(args) => parse::run(&args),
+        Command::Check(args) => check::run(&args),
     }
 }
