@@ -622,3 +622,184 @@ fn the_response_date_is_the_clock() {
     let after = decide(&p, &c, c.header.as_bytes(), NOW + 7200);
     assert_eq!((after.verdict, after.violations.len()), (Verdict::Allow, 0));
 }
+
+mod request_side {
+    use cookie_warden_core::cookie_header::{join, pairs};
+    use cookie_warden_core::decide::{RequestCookieAction, RequestCookieReason};
+    use cookie_warden_core::decision::Verdict;
+    use cookie_warden_core::request::{ConsentCookie, RequestContext, RequestUrlBuf};
+
+    use super::{ALL_CONSENT, ESERVICES, LOGIN, NOW, PUBLIC, policy};
+    use RequestCookieAction::{Keep, Report, Strip};
+    use RequestCookieReason::{ConsentWithdrawn, OutOfScope, Unlisted};
+
+    fn context<'u>(url: &'u RequestUrlBuf, consent: Option<&'static str>, gpc: bool) -> RequestContext<'u> {
+        RequestContext {
+            url: url.as_url(),
+            method: "GET",
+            gpc,
+            consent_cookie: consent.map(|v| ConsentCookie(v.as_bytes())),
+        }
+    }
+
+    /// (url, consent, gpc, name, reason, action under pass, report, strip)
+    #[rustfmt::skip]
+    const ROWS: &[(&str, Option<&str>, bool, &str, Option<RequestCookieReason>, [RequestCookieAction; 3])] = &[
+        (PUBLIC, ALL_CONSENT, false, "sid", None, [Keep, Keep, Keep]),
+        (PUBLIC, ALL_CONSENT, false, "tracker", Some(Unlisted), [Keep, Report, Strip]),
+        (PUBLIC, ALL_CONSENT, false, "", Some(Unlisted), [Keep, Report, Strip]),
+        (PUBLIC, ALL_CONSENT, false, "saplb_X", Some(OutOfScope), [Keep, Report, Strip]),
+        (LOGIN, ALL_CONSENT, false, "saplb_X", None, [Keep, Keep, Keep]),
+        (ESERVICES, ALL_CONSENT, false, "MYSAPSSO2", None, [Keep, Keep, Keep]),
+        (PUBLIC, ALL_CONSENT, false, "MYSAPSSO2", Some(OutOfScope), [Keep, Report, Strip]),
+        (PUBLIC, ALL_CONSENT, false, "_pk_id.1.x", None, [Keep, Keep, Keep]),
+        (PUBLIC, None, false, "_pk_id.1.x", Some(ConsentWithdrawn), [Keep, Report, Strip]),
+        (PUBLIC, Some("necessary"), false, "ai_session", Some(ConsentWithdrawn), [Keep, Report, Strip]),
+        (PUBLIC, ALL_CONSENT, true, "trk", Some(ConsentWithdrawn), [Keep, Report, Strip]),
+        (PUBLIC, ALL_CONSENT, true, "lang", Some(ConsentWithdrawn), [Keep, Report, Strip]),
+        (PUBLIC, None, true, "sid", None, [Keep, Keep, Keep]),
+        (PUBLIC, None, true, "cw_consent", None, [Keep, Keep, Keep]),
+    ];
+
+    #[test]
+    fn request_cookies_by_setting_scope_and_consent() {
+        let settings = [
+            "request_cookies = \"pass\"",
+            "request_cookies = \"report\"",
+            "request_cookies = \"strip\"",
+        ];
+        for (i, setting) in settings.iter().enumerate() {
+            let p = policy(setting);
+            for (url, consent, gpc, name, reason, actions) in ROWS {
+                let url = RequestUrlBuf::parse(url).unwrap();
+                let judge = p.judge(&context(&url, *consent, *gpc));
+                let verdict = judge.request_cookie(name.as_bytes());
+                assert_eq!(
+                    (verdict.reason, verdict.action),
+                    (*reason, actions[i]),
+                    "[{setting}] {name:?} {consent:?} gpc={gpc}"
+                );
+                assert_eq!(
+                    verdict.purge,
+                    *reason == Some(ConsentWithdrawn),
+                    "[{setting}] {name:?}: purge"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn stripping_keeps_the_other_pairs_byte_for_byte() {
+        let p = policy("request_cookies = \"strip\"");
+        let url = RequestUrlBuf::parse(PUBLIC).unwrap();
+        let judge = p.judge(&context(&url, Some("necessary"), false));
+        let header = b"sid=a b; tracker=1;_pk_id.1.x=2; cw_consent=necessary;  lang=sv ; x";
+        let mut out = Vec::new();
+        join(
+            pairs(header).filter(|pair| judge.request_cookie(pair.name).action != Strip),
+            &mut out,
+        );
+        assert_eq!(out, b"sid=a b; cw_consent=necessary");
+    }
+
+    #[test]
+    fn purge_names_withdrawn_cookies_once() {
+        let p = policy("");
+        let url = RequestUrlBuf::parse(PUBLIC).unwrap();
+        let judge = p.judge(&context(&url, Some("necessary"), false));
+        let header = b"sid=1; _pk_id.1.x=2; lang=sv; tracker=3; _pk_id.1.x=4; ai_session=5";
+        let names = judge.purge_list(header);
+        assert_eq!(names, [&b"_pk_id.1.x"[..], b"lang", b"ai_session"]);
+
+        let granted = p.judge(&context(&url, ALL_CONSENT, false));
+        assert!(granted.purge_list(header).is_empty());
+        let gpc = p.judge(&context(&url, ALL_CONSENT, true));
+        assert_eq!(
+            gpc.purge_list(header),
+            [&b"_pk_id.1.x"[..], b"lang", b"ai_session"]
+        );
+
+        let text = super::POLICY.replace("purge = true", "purge = false");
+        let no_purge = cookie_warden_core::policy::load::from_toml_str("p.toml", &text)
+            .unwrap()
+            .policy;
+        let judge = no_purge.judge(&context(&url, Some("necessary"), false));
+        assert!(judge.purge_list(header).is_empty());
+        assert!(!judge.request_cookie(b"lang").purge);
+    }
+
+    #[test]
+    fn deletion_headers_hit_where_the_rule_lets_the_cookie_live() {
+        let p = policy("");
+        let url = RequestUrlBuf::parse("https://www.example.com/shop/cart").unwrap();
+        let judge = p.judge(&context(&url, None, false));
+        let text = |name: &[u8]| -> Vec<String> {
+            judge
+                .deletion_headers(name)
+                .iter()
+                .map(|h| String::from_utf8(h.clone()).unwrap())
+                .collect()
+        };
+        // No rule path: `/` and the request's default path; functional rule with domains.
+        assert_eq!(
+            text(b"lang"),
+            [
+                "lang=; Path=/; Max-Age=0; Secure; SameSite=Lax",
+                "lang=; Path=/; Domain=example.com; Max-Age=0; Secure; SameSite=Lax",
+                "lang=; Path=/shop; Max-Age=0; Secure; SameSite=Lax",
+                "lang=; Path=/shop; Domain=example.com; Max-Age=0; Secure; SameSite=Lax",
+            ]
+        );
+        assert_eq!(
+            text(b"app_state"),
+            ["app_state=; Path=/app; Max-Age=0; Secure; HttpOnly; SameSite=Lax"]
+        );
+        assert_eq!(
+            text(b"__Host-csrf"),
+            ["__Host-csrf=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax"]
+        );
+        assert_eq!(
+            text(b"__Secure-pref")[0],
+            "__Secure-pref=; Path=/; Max-Age=0; Secure; SameSite=Strict"
+        );
+        assert!(text(b"").is_empty());
+
+        let http = RequestUrlBuf::parse("http://www.example.com/").unwrap();
+        let insecure = p.judge(&context(&http, None, false));
+        assert!(insecure.deletion_headers(b"__Host-csrf").is_empty());
+        assert_eq!(
+            insecure.deletion_headers(b"plain"),
+            [b"plain=; Path=/; Max-Age=0; SameSite=Lax".to_vec()]
+        );
+    }
+
+    #[test]
+    fn deletion_headers_pass_the_policy_under_either_deletions_setting() {
+        for setting in ["", "deletions = \"apply-rules\""] {
+            let p = policy(setting);
+            for (url, name) in [
+                ("https://www.example.com/shop/cart", &b"lang"[..]),
+                ("https://www.example.com/", b"_pk_id.1.x"),
+                ("https://www.example.com/", b"ai_session"),
+                ("https://www.example.com/app/x", b"app_state"),
+                ("https://www.example.com/", b"__Host-csrf"),
+                ("https://www.example.com/", b"__Secure-pref"),
+                ("https://www.example.com/", b"trk"),
+            ] {
+                let url = RequestUrlBuf::parse(url).unwrap();
+                let judge = p.judge(&context(&url, None, true));
+                let headers = judge.deletion_headers(name);
+                assert!(!headers.is_empty());
+                for header in &headers {
+                    let d = judge.decide(header, NOW);
+                    assert_eq!(
+                        d.verdict,
+                        Verdict::Allow,
+                        "[{setting}] {}: {d:?}",
+                        String::from_utf8_lossy(header)
+                    );
+                }
+            }
+        }
+    }
+}
