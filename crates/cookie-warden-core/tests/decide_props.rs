@@ -188,7 +188,7 @@ proptest! {
 
     #[test]
     fn a_fix_re_evaluates_as_allow(input in input()) {
-        let rewritten = with_decision(&input, &input.header, |_, _, d| d.rewritten.clone());
+        let rewritten = with_decision(&input, &input.header, |_, _, d| d.rewritten);
         if let Some(fixed) = rewritten {
             with_decision(&input, &fixed, |_, context, again| {
                 prop_assert_eq!(again.verdict, Verdict::Allow, "{:?} -> {:?}", String::from_utf8_lossy(&input.header), again);
@@ -245,8 +245,8 @@ proptest! {
     #[test]
     fn any_bytes_are_decided(header in prop::collection::vec(any::<u8>(), 0..96), url in prop::sample::select(URLS.to_vec())) {
         let input = Input { settings: 0, url, consent: None, gpc: false, header: header.clone(), value: String::new(), now: NOW };
-        let a = with_decision(&input, &header, |_, _, d| (d.verdict, d.violations.clone(), d.rewritten.clone()));
-        let b = with_decision(&input, &header, |_, _, d| (d.verdict, d.violations.clone(), d.rewritten.clone()));
+        let a = with_decision(&input, &header, |_, _, d| (d.verdict, d.violations, d.rewritten));
+        let b = with_decision(&input, &header, |_, _, d| (d.verdict, d.violations, d.rewritten));
         prop_assert_eq!(a, b);
     }
 }

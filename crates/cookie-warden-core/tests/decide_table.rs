@@ -643,8 +643,17 @@ mod request_side {
     }
 
     /// (url, consent, gpc, name, reason, action under pass, report, strip)
+    type Row = (
+        &'static str,
+        Option<&'static str>,
+        bool,
+        &'static str,
+        Option<RequestCookieReason>,
+        [RequestCookieAction; 3],
+    );
+
     #[rustfmt::skip]
-    const ROWS: &[(&str, Option<&str>, bool, &str, Option<RequestCookieReason>, [RequestCookieAction; 3])] = &[
+    const ROWS: &[Row] = &[
         (PUBLIC, ALL_CONSENT, false, "sid", None, [Keep, Keep, Keep]),
         (PUBLIC, ALL_CONSENT, false, "tracker", Some(Unlisted), [Keep, Report, Strip]),
         (PUBLIC, ALL_CONSENT, false, "", Some(Unlisted), [Keep, Report, Strip]),
