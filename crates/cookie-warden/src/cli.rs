@@ -20,6 +20,13 @@ pub(crate) enum Command {
     Parse(ParseArgs),
     /// Validate and lint a policy: exit 0 with a summary and warnings, or 2 with every error.
     Check(CheckArgs),
+    /// Render the public cookie declaration (HTML page, Markdown or JSON) on stdout.
+    Render(RenderArgs),
+    /// Judge every Set-Cookie in HAR files against the policy; exit 1 when any would be fixed,
+    /// stripped or blocked.
+    Audit(AuditArgs),
+    /// Write a draft policy (TOML on stdout) from the cookies seen in HAR files.
+    Discover(DiscoverArgs),
 }
 
 /// `cookie-warden check --config F`.
@@ -54,4 +61,81 @@ pub(crate) enum InputFormat {
     Text,
     /// The header's bytes as pairs of hex digits.
     Hex,
+}
+
+/// `cookie-warden render --config F [--format html|md|json] [--lang sv|en]`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RenderArgs {
+    /// The policy file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: std::path::PathBuf,
+    /// The output: a self-contained HTML page, Markdown, or JSON (schema_version 1).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = DeclarationFormat::Html)]
+    pub(crate) format: DeclarationFormat,
+    /// The language of the page; policy texts missing in it fall back to English, then Swedish.
+    #[arg(long, value_enum, value_name = "LANG", default_value_t = DeclarationLang::En)]
+    pub(crate) lang: DeclarationLang,
+}
+
+/// `render --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DeclarationFormat {
+    /// One self-contained, accessible HTML page.
+    Html,
+    /// CommonMark with GitHub tables.
+    #[value(alias = "markdown")]
+    Md,
+    /// JSON, schema_version 1.
+    Json,
+}
+
+/// `render --lang`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DeclarationLang {
+    /// Swedish.
+    Sv,
+    /// English.
+    En,
+}
+
+/// `cookie-warden audit --config F FILE.har… [--format table|json]`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit status: 0 when every Set-Cookie would pass, 1 when any would be fixed, stripped or \
+                  blocked, 2 on a bad policy or HAR file. Cookie values are never printed; example URLs \
+                  are shown without their query."
+)]
+pub(crate) struct AuditArgs {
+    /// The policy file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: std::path::PathBuf,
+    /// HAR 1.2 files, as browsers' developer tools export them.
+    #[arg(required = true, value_name = "FILE.har")]
+    pub(crate) files: Vec<std::path::PathBuf>,
+    /// A table grouped by cookie (coloured on a terminal), or JSON.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = AuditFormat::Table)]
+    pub(crate) format: AuditFormat,
+}
+
+/// `audit --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum AuditFormat {
+    /// One row per cookie, worst first, with example URLs.
+    Table,
+    /// One JSON document (schema_version 1).
+    Json,
+}
+
+/// `cookie-warden discover FILE.har…`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "The draft names each cookie exactly, or as a `prefix*` glob when at least 3 names share a \
+                  prefix ending in `_`, `-`, `.` or `:`; it makes one scope per host (split by first path \
+                  segment when those set different cookies), takes each rule's lifetime and attributes from \
+                  what was seen, and starts in report-only mode. Review it before use."
+)]
+pub(crate) struct DiscoverArgs {
+    /// HAR 1.2 files, as browsers' developer tools export them.
+    #[arg(required = true, value_name = "FILE.har")]
+    pub(crate) files: Vec<std::path::PathBuf>,
 }

@@ -1,7 +1,10 @@
 //! One file per subcommand; `run` dispatches.
 
+mod audit;
 mod check;
+mod discover;
 mod parse;
+mod render;
 
 use anyhow::Result;
 
@@ -13,5 +16,8 @@ pub(crate) fn run(command: Command) -> Result<Exit> {
     match command {
         Command::Parse(args) => parse::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Render(args) => render::run(&args),
+        Command::Audit(args) => audit::run(&args),
+        Command::Discover(args) => discover::run(&args),
     }
 }
