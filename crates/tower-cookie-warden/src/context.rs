@@ -1,0 +1,393 @@
+//! What the layer reads from a request: host, path, scheme, method, `Sec-GPC`.
+//!
+//! The request is handed to the inner service, so the facts the response side needs are kept in a
+//! [`RequestFacts`] made of cheap clones (`Method`, `Uri` and `HeaderValue` share their bytes)
+//! rather than new strings; the host is normalised when it is read.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use cookie_warden_core::request::{ConsentCookie, RequestContext, RequestUrl};
+use http::header::{FORWARDED, HOST};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
+
+/// `X-Forwarded-Host`, not among `http`'s constants.
+static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+/// `X-Forwarded-Proto`, not among `http`'s constants.
+static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+/// `Sec-GPC`: Global Privacy Control.
+static SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
+
+/// How the layer learns the request's origin.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Origin {
+    /// Read `Forwarded`, `X-Forwarded-Host` and `X-Forwarded-Proto`.
+    pub(crate) trust_forwarded: bool,
+    /// The service is reached over https whatever the request says.
+    pub(crate) https: bool,
+}
+
+/// Where the request's host comes from.
+#[derive(Debug, Clone)]
+enum HostSource {
+    /// The URI's authority (absolute-form requests, HTTP/2 `:authority`).
+    Uri,
+    /// A header value, or the part of it in the range (a `Forwarded` parameter).
+    Header(HeaderValue, Range<usize>),
+    /// Nothing names the host.
+    None,
+}
+
+/// The facts about one request that decisions and events depend on.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestFacts {
+    method: Method,
+    uri: Uri,
+    host: HostSource,
+    /// The origin is one a browser accepts `Secure` cookies from.
+    pub(crate) secure: bool,
+    /// The request carried `Sec-GPC: 1`.
+    pub(crate) gpc: bool,
+}
+
+impl RequestFacts {
+    pub(crate) fn from_request<B>(req: &Request<B>, origin: Origin) -> Self {
+        let headers = req.headers();
+        let uri = req.uri();
+
+        let forwarded = if origin.trust_forwarded {
+            first_forwarded_element(headers)
+        } else {
+            None
+        };
+        let forwarded_param = |name: &str| forwarded.as_ref().and_then(|(v, r)| forwarded_param(v, r, name));
+
+        let host = if let Some((value, range)) = forwarded_param("host") {
+            HostSource::Header(value, range)
+        } else if let Some((value, range)) = origin
+            .trust_forwarded
+            .then(|| first_list_item(headers, &X_FORWARDED_HOST))
+            .flatten()
+        {
+            HostSource::Header(value, range)
+        } else if uri.authority().is_some() {
+            HostSource::Uri
+        } else if let Some(value) = headers.get(HOST) {
+            HostSource::Header(value.clone(), 0..value.len())
+        } else {
+            HostSource::None
+        };
+
+        let forwarded_proto = forwarded_param("proto").or_else(|| {
+            origin
+                .trust_forwarded
+                .then(|| first_list_item(headers, &X_FORWARDED_PROTO))
+                .flatten()
+        });
+        let https_scheme = |s: &[u8]| s.eq_ignore_ascii_case(b"https") || s.eq_ignore_ascii_case(b"wss");
+        let secure_scheme = match &forwarded_proto {
+            Some((value, range)) => https_scheme(&value.as_bytes()[range.clone()]),
+            None => uri.scheme_str().is_some_and(|s| https_scheme(s.as_bytes())),
+        };
+
+        let gpc = headers
+            .get_all(&SEC_GPC)
+            .iter()
+            .any(|v| v.as_bytes().trim_ascii() == b"1");
+
+        let mut facts = Self {
+            method: req.method().clone(),
+            uri: uri.clone(),
+            host,
+            secure: false,
+            gpc,
+        };
+        let loopback = is_loopback(&facts.host());
+        facts.secure = origin.https || secure_scheme || loopback;
+        facts
+    }
+
+    /// The request's host: lowercase, without port and without a trailing dot; empty when the
+    /// request names none (or names it in bytes that are not a host).
+    pub(crate) fn host(&self) -> Cow<'_, str> {
+        let raw: &[u8] = match &self.host {
+            HostSource::Uri => self.uri.authority().map_or(&[][..], |a| a.as_str().as_bytes()),
+            HostSource::Header(value, range) => &value.as_bytes()[range.clone()],
+            HostSource::None => &[],
+        };
+        normalize_host(raw)
+    }
+
+    /// The request's path, without query; `/` when the request target has none (`OPTIONS *`).
+    pub(crate) fn path(&self) -> &str {
+        let path = self.uri.path();
+        if path.starts_with('/') { path } else { "/" }
+    }
+
+    /// The request's method.
+    pub(crate) fn method(&self) -> &str {
+        self.method.as_str()
+    }
+
+    /// The core's view of the request; `host` is [`RequestFacts::host`].
+    pub(crate) fn context<'a>(
+        &'a self,
+        host: &'a str,
+        consent_cookie: Option<&'a [u8]>,
+    ) -> RequestContext<'a> {
+        RequestContext {
+            url: RequestUrl {
+                secure: self.secure,
+                host,
+                path: self.path(),
+            },
+            method: self.method(),
+            gpc: self.gpc,
+            consent_cookie: consent_cookie.map(ConsentCookie),
+        }
+    }
+}
+
+/// Lowercases, drops userinfo (`user@host`), the port and one trailing dot. Anything that is not
+/// visible ASCII yields an empty host: it matches no scope, so the strictest rules apply.
+fn normalize_host(raw: &[u8]) -> Cow<'_, str> {
+    let raw = raw.trim_ascii();
+    let Ok(raw) = std::str::from_utf8(raw) else {
+        return Cow::Borrowed("");
+    };
+    if !raw.bytes().all(|b| b.is_ascii_graphic()) {
+        return Cow::Borrowed("");
+    }
+    let raw = raw.rsplit_once('@').map_or(raw, |(_, host)| host);
+    let host = if raw.starts_with('[') {
+        // An IPv6 literal keeps its brackets; a port may follow them.
+        raw.find(']').map_or(raw, |end| &raw[..=end])
+    } else {
+        match raw.rsplit_once(':') {
+            Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+            _ => raw,
+        }
+    };
+    let host = host.strip_suffix('.').unwrap_or(host);
+    if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(host.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(host)
+    }
+}
+
+/// Browsers treat loopback origins as secure: `Secure` cookies set over plain http there stick.
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The first comma-separated item of the first `name` header, trimmed.
+fn first_list_item(headers: &HeaderMap, name: &HeaderName) -> Option<(HeaderValue, Range<usize>)> {
+    let value = headers.get(name)?;
+    let bytes = value.as_bytes();
+    let end = bytes.iter().position(|&b| b == b',').unwrap_or(bytes.len());
+    let range = trim_range(bytes, 0..end);
+    (!range.is_empty()).then(|| (value.clone(), range))
+}
+
+/// The first element of the first `Forwarded` header (RFC 7239 §4): the hop nearest the client.
+fn first_forwarded_element(headers: &HeaderMap) -> Option<(HeaderValue, Range<usize>)> {
+    let value = headers.get(FORWARDED)?;
+    let bytes = value.as_bytes();
+    let mut quoted = false;
+    let mut end = bytes.len();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quoted => i += 1,
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Some((value.clone(), 0..end))
+}
+
+/// The value of parameter `name` in a `Forwarded` element, unquoted; `None` when absent or empty.
+fn forwarded_param(
+    value: &HeaderValue,
+    element: &Range<usize>,
+    name: &str,
+) -> Option<(HeaderValue, Range<usize>)> {
+    let bytes = value.as_bytes();
+    let mut start = element.start;
+    while start < element.end {
+        // Each pair ends at a `;` outside quotes.
+        let mut quoted = false;
+        let mut end = start;
+        while end < element.end {
+            match bytes[end] {
+                b'"' => quoted = !quoted,
+                b';' if !quoted => break,
+                _ => {}
+            }
+            end += 1;
+        }
+        let pair = trim_range(bytes, start..end);
+        if let Some(eq) = bytes[pair.clone()].iter().position(|&b| b == b'=') {
+            let key = &bytes[pair.start..pair.start + eq];
+            if key.trim_ascii().eq_ignore_ascii_case(name.as_bytes()) {
+                let mut val = trim_range(bytes, pair.start + eq + 1..pair.end);
+                if val.len() >= 2 && bytes[val.start] == b'"' && bytes[val.end - 1] == b'"' {
+                    val = val.start + 1..val.end - 1;
+                }
+                return (!val.is_empty()).then(|| (value.clone(), val));
+            }
+        }
+        start = end + 1;
+    }
+    None
+}
+
+fn trim_range(bytes: &[u8], mut range: Range<usize>) -> Range<usize> {
+    while range.start < range.end && bytes[range.start].is_ascii_whitespace() {
+        range.start += 1;
+    }
+    while range.end > range.start && bytes[range.end - 1].is_ascii_whitespace() {
+        range.end -= 1;
+    }
+    range
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(
+        origin: Origin,
+        build: impl FnOnce(http::request::Builder) -> http::request::Builder,
+    ) -> RequestFacts {
+        let req = build(Request::builder()).body(()).unwrap();
+        RequestFacts::from_request(&req, origin)
+    }
+
+    const TRUST: Origin = Origin {
+        trust_forwarded: true,
+        https: false,
+    };
+    const PLAIN: Origin = Origin {
+        trust_forwarded: false,
+        https: false,
+    };
+
+    #[test]
+    fn host_comes_from_the_authority_before_the_host_header() {
+        let f = facts(PLAIN, |b| {
+            b.uri("https://WWW.Fora.SE:8443/a/b?q=1")
+                .header("host", "other.example")
+        });
+        assert_eq!(f.host(), "www.fora.se");
+        assert_eq!(f.path(), "/a/b");
+        assert!(f.secure);
+    }
+
+    #[test]
+    fn host_header_is_lowercased_and_loses_its_port_and_trailing_dot() {
+        let f = facts(PLAIN, |b| b.uri("/x").header("host", "Fora.SE.:8080"));
+        assert_eq!(f.host(), "fora.se");
+        assert!(!f.secure, "plain http to a public host is not secure");
+    }
+
+    #[test]
+    fn ipv6_literals_keep_their_brackets() {
+        let f = facts(PLAIN, |b| b.uri("/").header("host", "[::1]:3000"));
+        assert_eq!(f.host(), "[::1]");
+        assert!(f.secure, "loopback counts as a secure origin, as in browsers");
+    }
+
+    #[test]
+    fn loopback_hosts_are_secure_origins() {
+        for host in ["localhost:80", "app.localhost", "127.0.0.1:9", "127.1.2.3"] {
+            assert!(facts(PLAIN, |b| b.uri("/").header("host", host)).secure, "{host}");
+        }
+        assert!(!facts(PLAIN, |b| b.uri("/").header("host", "localhost.example")).secure);
+    }
+
+    #[test]
+    fn forwarded_headers_are_ignored_unless_trusted() {
+        let build = |b: http::request::Builder| {
+            b.uri("/p")
+                .header("host", "internal:8080")
+                .header("x-forwarded-host", "www.fora.se")
+                .header("x-forwarded-proto", "https")
+        };
+        let untrusted = facts(PLAIN, build);
+        assert_eq!(untrusted.host(), "internal");
+        assert!(!untrusted.secure);
+        let trusted = facts(TRUST, build);
+        assert_eq!(trusted.host(), "www.fora.se");
+        assert!(trusted.secure);
+    }
+
+    #[test]
+    fn x_forwarded_values_use_the_first_hop() {
+        let f = facts(TRUST, |b| {
+            b.uri("/")
+                .header("x-forwarded-host", " A.example , b.example")
+                .header("x-forwarded-proto", "http, https")
+        });
+        assert_eq!(f.host(), "a.example");
+        assert!(!f.secure);
+    }
+
+    #[test]
+    fn forwarded_wins_over_x_forwarded_and_is_unquoted() {
+        let f = facts(TRUST, |b| {
+            b.uri("/")
+                .header("forwarded", r#"for="[2001:db8::1]:4711";Proto=HTTPS;host="Fora.se:443", for=10.0.0.1;host=evil.example"#)
+                .header("x-forwarded-host", "x.example")
+        });
+        assert_eq!(f.host(), "fora.se");
+        assert!(f.secure);
+    }
+
+    #[test]
+    fn forwarded_without_host_falls_back() {
+        let f = facts(TRUST, |b| {
+            b.uri("/")
+                .header("host", "h.example")
+                .header("forwarded", "for=1.2.3.4;proto=https")
+        });
+        assert_eq!(f.host(), "h.example");
+        assert!(f.secure);
+    }
+
+    #[test]
+    fn served_over_https_overrides_the_scheme() {
+        let f = facts(
+            Origin {
+                trust_forwarded: false,
+                https: true,
+            },
+            |b| b.uri("/").header("host", "fora.se"),
+        );
+        assert!(f.secure);
+    }
+
+    #[test]
+    fn garbage_hosts_are_empty() {
+        assert_eq!(facts(PLAIN, |b| b.uri("/").header("host", "a b")).host(), "");
+        assert_eq!(facts(PLAIN, |b| b.uri("/")).host(), "");
+    }
+
+    #[test]
+    fn sec_gpc_is_read() {
+        assert!(facts(PLAIN, |b| b.uri("/").header("sec-gpc", "1")).gpc);
+        assert!(!facts(PLAIN, |b| b.uri("/").header("sec-gpc", "0")).gpc);
+        assert!(!facts(PLAIN, |b| b.uri("/")).gpc);
+    }
+}

@@ -1,0 +1,199 @@
+//! Violation events: one `tracing` event per violating cookie, and the `on_violation` hook.
+//!
+//! Every event has target `cookie_warden` and the message `cookie policy violation`; its level
+//! comes from the policy's `[events]` table. No event carries a cookie's value: the fields are
+//! names, rule names, kinds and request metadata only.
+
+use std::fmt;
+use std::sync::Arc;
+
+use cookie_warden_core::consent::ConsentState;
+use cookie_warden_core::decision::Decision;
+use cookie_warden_core::policy::model::{Category, EventLevel, Events};
+use http::StatusCode;
+
+/// The target of every event.
+pub const TARGET: &str = "cookie_warden";
+
+/// The message of every event.
+pub const MESSAGE: &str = "cookie policy violation";
+
+/// Emits an event at a level chosen at run time (tracing's macros want it at compile time).
+/// Modelled on tower-http's `event_dynamic_lvl!`.
+macro_rules! event_dynamic_lvl {
+    ($lvl:expr, $($tt:tt)*) => {
+        match $lvl {
+            EventLevel::Error => tracing::event!(target: "cookie_warden", tracing::Level::ERROR, $($tt)*),
+            EventLevel::Warn => tracing::event!(target: "cookie_warden", tracing::Level::WARN, $($tt)*),
+            EventLevel::Info => tracing::event!(target: "cookie_warden", tracing::Level::INFO, $($tt)*),
+            EventLevel::Debug => tracing::event!(target: "cookie_warden", tracing::Level::DEBUG, $($tt)*),
+            EventLevel::Trace => tracing::event!(target: "cookie_warden", tracing::Level::TRACE, $($tt)*),
+        }
+    };
+}
+
+/// Where a violating cookie was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CookieSource {
+    /// A `Set-Cookie` header of the response.
+    Response,
+    /// A cookie in the request's `Cookie` header.
+    Request,
+}
+
+impl CookieSource {
+    /// `response` or `request`, as events carry it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CookieSource::Response => "response",
+            CookieSource::Request => "request",
+        }
+    }
+}
+
+/// One violating cookie, as the `on_violation` hook receives it and as events report it.
+///
+/// It holds no cookie value, with one exception the hook must opt into reading:
+/// [`Decision::rewritten`] inside [`ViolationReport::decision`] is the header that leaves.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct ViolationReport<'a> {
+    /// Where the cookie was seen.
+    pub source: CookieSource,
+    /// The core's decision, for a `Set-Cookie` header that could be judged.
+    pub decision: Option<&'a Decision<'a, 'a>>,
+    /// The cookie's name as a browser reads it (may be empty).
+    pub cookie_name: &'a [u8],
+    /// The name of the matching rule, as written in the policy.
+    pub rule: Option<&'a str>,
+    /// The matching rule's category.
+    pub category: Option<Category>,
+    /// The violation kinds, comma-separated (`unlisted`, `missing_secure,weak_same_site`, …).
+    pub violations: &'a str,
+    /// `fixed`, `stripped`, `blocked`, or `reported` (report-only mode, or `request_cookies = "report"`).
+    pub action: &'static str,
+    /// `false` when nothing was changed (report-only).
+    pub enforced: bool,
+    /// The id of the request's scope.
+    pub scope: Option<&'a str>,
+    /// The visitor's consent on this request; `None` when the policy has no `[consent]`.
+    pub consent: Option<ConsentState>,
+    /// Why a header that could not be judged was stripped (fail closed); `None` otherwise.
+    pub error: Option<&'a str>,
+    /// The request method.
+    pub method: &'a str,
+    /// The request path, without query.
+    pub path: &'a str,
+    /// The request host, lowercase, without port.
+    pub host: &'a str,
+    /// The upstream response's status; `None` for request cookies.
+    pub status: Option<StatusCode>,
+}
+
+impl ViolationReport<'_> {
+    /// The level the policy's `[events]` table gives this report's action.
+    pub fn level(&self, events: &Events) -> EventLevel {
+        match self.action {
+            "fixed" => events.fixed,
+            "blocked" => events.blocked,
+            "reported" => events.reported,
+            _ => events.stripped,
+        }
+    }
+}
+
+/// Emits the event for one report.
+pub(crate) fn emit(events: &Events, report: &ViolationReport<'_>) {
+    let name = CookieName(report.cookie_name);
+    let category = report.category.map(Category::as_str);
+    let status = report.status.map(|s| s.as_u16());
+    let consent_cookie = report.consent.map(|c| c.cookie().as_str());
+    let consent_granted = report.consent.map(|c| tracing::field::display(c.granted()));
+    let consent_gpc = report.consent.map(|c| c.gpc_applied());
+    event_dynamic_lvl!(
+        report.level(events),
+        cookie.name = %name,
+        cookie.rule = report.rule,
+        cookie.category = category,
+        cookie.source = report.source.as_str(),
+        violation = report.violations,
+        action = report.action,
+        enforced = report.enforced,
+        scope = report.scope,
+        consent.cookie = consent_cookie,
+        consent.granted = consent_granted,
+        consent.gpc = consent_gpc,
+        error = report.error,
+        http.request.method = report.method,
+        url.path = report.path,
+        server.address = report.host,
+        http.response.status_code = status,
+        "cookie policy violation"
+    );
+}
+
+/// What the user's `on_violation` hook is stored as.
+pub(crate) type Hook = Arc<dyn Fn(&ViolationReport<'_>) + Send + Sync>;
+
+/// Displays a cookie name; bytes that are not UTF-8 show as U+FFFD, without allocating.
+struct CookieName<'a>(&'a [u8]);
+
+impl fmt::Display for CookieName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for chunk in self.0.utf8_chunks() {
+            f.write_str(chunk.valid())?;
+            if !chunk.invalid().is_empty() {
+                f.write_str("\u{fffd}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_are_not_utf8_display_with_replacement_characters() {
+        assert_eq!(CookieName(b"sid").to_string(), "sid");
+        assert_eq!(CookieName(b"s\xffid").to_string(), "s\u{fffd}id");
+    }
+
+    #[test]
+    fn levels_follow_the_events_table() {
+        let events = Events {
+            fixed: EventLevel::Debug,
+            stripped: EventLevel::Error,
+            blocked: EventLevel::Trace,
+            reported: EventLevel::Info,
+        };
+        let mut report = ViolationReport {
+            source: CookieSource::Response,
+            decision: None,
+            cookie_name: b"a",
+            rule: None,
+            category: None,
+            violations: "unlisted",
+            action: "fixed",
+            enforced: true,
+            scope: None,
+            consent: None,
+            error: None,
+            method: "GET",
+            path: "/",
+            host: "h",
+            status: None,
+        };
+        for (action, level) in [
+            ("fixed", EventLevel::Debug),
+            ("stripped", EventLevel::Error),
+            ("blocked", EventLevel::Trace),
+            ("reported", EventLevel::Info),
+        ] {
+            report.action = action;
+            assert_eq!(report.level(&events), level);
+        }
+    }
+}

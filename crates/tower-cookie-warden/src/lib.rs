@@ -1,0 +1,112 @@
+//! A tower layer that enforces a site's cookie policy on every `Set-Cookie` header.
+//!
+//! [`CookieWardenLayer`] wraps any tower service that answers `http` requests (an axum `Router`, a
+//! hyper service, a proxy) and applies a
+//! [`CompiledPolicy`](cookie_warden_core::policy::CompiledPolicy) from
+//! [`cookie_warden_core`] to what passes through:
+//!
+//! - **Responses.** Every `Set-Cookie` header is judged, in order. An allowed one passes byte for
+//!   byte; a fixable one leaves as its canonical rewrite; a forbidden one is removed; a `block`
+//!   verdict replaces the whole response with `block_status`, a short plain-text body and no
+//!   cookie at all. The headers that leave keep their order and are marked sensitive (HTTP/2 and
+//!   HTTP/3 never index them). `Set-Cookie` fields in trailers and obsolete `Set-Cookie2` headers
+//!   are removed. Expiry is measured against the response's `Date` header, or the clock when it has
+//!   none. In `report-only` mode nothing is changed.
+//! - **Requests.** With `request_cookies = "report"` unlisted cookies in the request's `Cookie`
+//!   headers are traced; with `"strip"` they (and cookies of categories the visitor withdrew
+//!   consent from) are removed before the inner service sees them, the rest re-joined exactly.
+//! - **Events.** Each violating cookie emits one `tracing` event (target `cookie_warden`, message
+//!   `cookie policy violation`, level from the policy's `[events]`), and calls the optional
+//!   [`on_violation`](CookieWardenLayer::on_violation) hook. Neither ever carries a cookie's value.
+//! - **Reloads.** The policy is read through a [`PolicyHandle`]; storing a new policy swaps it
+//!   atomically, and each request keeps the snapshot it started with.
+//! - **Fail closed.** A header the core cannot judge is removed, with an event saying why.
+//!
+//! # Example
+//!
+//! ```
+//! use std::convert::Infallible;
+//!
+//! use cookie_warden_core::policy::load;
+//! use http::header::SET_COOKIE;
+//! use http::{Request, Response};
+//! use tower::{ServiceBuilder, ServiceExt, service_fn};
+//! use tower_cookie_warden::CookieWardenLayer;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let policy = load::from_toml_str(
+//!     "policy.toml",
+//!     r#"
+//!     version = 1
+//!     [[cookie]]
+//!     name = "sid"
+//!     lifetime = "session"
+//!
+//!     [[cookie]]
+//!     name = "theme"
+//!     lifetime = "session"
+//!     http_only = false
+//!     "#,
+//! )
+//! .unwrap()
+//! .policy;
+//!
+//! let app = service_fn(|_request: Request<String>| async {
+//!     let response = Response::builder()
+//!         .header(SET_COOKIE, "sid=abc123; Path=/; Secure; HttpOnly; SameSite=Lax") // allowed
+//!         .header(SET_COOKIE, "tracker=xyz; Max-Age=31536000") // unlisted: removed
+//!         .header(SET_COOKIE, "theme=dark") // listed, attributes missing: fixed
+//!         .body(String::from("hello"))
+//!         .unwrap();
+//!     Ok::<_, Infallible>(response)
+//! });
+//!
+//! let service = ServiceBuilder::new().layer(CookieWardenLayer::new(policy)).service(app);
+//! let request = Request::builder().uri("https://example.com/").body(String::new()).unwrap();
+//! let response = service.oneshot(request).await.unwrap();
+//!
+//! let cookies: Vec<_> = response.headers().get_all(SET_COOKIE).iter().collect();
+//! assert_eq!(
+//!     cookies,
+//!     ["sid=abc123; Path=/; Secure; HttpOnly; SameSite=Lax", "theme=dark; Secure; SameSite=Lax"]
+//! );
+//! # }
+//! ```
+//!
+//! # Where it goes in a stack
+//!
+//! Put the layer **inside** `tower_http::trace::TraceLayer` (added after it in a `ServiceBuilder`,
+//! or before it with axum's `Router::layer`, which wraps outermost last): the trace span is then
+//! open while the layer runs, so violation events carry the request's span, and the response the
+//! trace layer logs is the one that actually leaves. Put it **outside** anything that sets
+//! cookies (session layers, the application), so nothing adds a cookie after it has judged them.
+//! Compression and other body layers may go on either side: the layer passes bodies through
+//! frame by frame.
+//!
+//! # The request's origin
+//!
+//! Cookies are judged against the request's host, path and scheme. The host comes from the URI's
+//! authority, else the `Host` header (lowercased, without port). Behind a reverse proxy, tell the
+//! layer to [trust forwarding headers](CookieWardenLayer::trust_forwarded_headers) or that it is
+//! [served over https](CookieWardenLayer::served_over_https); by default neither is assumed.
+
+mod body;
+mod context;
+mod events;
+mod future;
+mod handle;
+mod layer;
+mod request_cookies;
+mod response_cookies;
+mod service;
+
+pub use body::ResponseBody;
+pub use events::{CookieSource, MESSAGE, TARGET, ViolationReport};
+pub use future::ResponseFuture;
+pub use handle::PolicyHandle;
+pub use layer::CookieWardenLayer;
+pub use service::CookieWarden;
+
+/// `Set-Cookie2` (RFC 2965, obsolete): removed from responses.
+static SET_COOKIE2: http::HeaderName = http::HeaderName::from_static("set-cookie2");

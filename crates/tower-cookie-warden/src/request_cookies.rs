@@ -1,0 +1,205 @@
+//! The request side: the request's `Cookie` headers, reported or stripped per `request_cookies`,
+//! and the consent cookie and purge list the response side needs.
+
+use std::fmt;
+
+use cookie_warden_core::consent::ConsentState;
+use cookie_warden_core::cookie_header::{self, CookiePair};
+use cookie_warden_core::decide::RequestCookieAction;
+use cookie_warden_core::policy::CompiledPolicy;
+use cookie_warden_core::policy::model::{Mode, RequestCookies};
+use http::header::{COOKIE, Entry};
+use http::{HeaderMap, HeaderValue};
+
+use crate::context::RequestFacts;
+use crate::events::{self, CookieSource, ViolationReport};
+use crate::layer::Shared;
+
+/// What the request side hands to the response side.
+#[derive(Default)]
+pub(crate) struct RequestSide {
+    /// The `Cookie` header holding the policy's consent cookie (a cheap clone, marked sensitive).
+    pub(crate) consent_header: Option<HeaderValue>,
+    /// `Set-Cookie` headers expiring cookies of withdrawn categories (`[consent] purge = true`).
+    pub(crate) purge: Vec<HeaderValue>,
+}
+
+/// Never prints a header: both fields carry cookie values.
+impl fmt::Debug for RequestSide {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestSide")
+            .field(
+                "consent_header",
+                &self.consent_header.as_ref().map(|_| "<redacted>"),
+            )
+            .field("purge", &self.purge.len())
+            .finish()
+    }
+}
+
+impl RequestSide {
+    /// The raw value of the policy's consent cookie on the request, if any.
+    pub(crate) fn consent_cookie<'a>(&'a self, policy: &CompiledPolicy) -> Option<&'a [u8]> {
+        consent_value(policy, self.consent_header.as_ref())
+    }
+}
+
+/// The raw value of the policy's consent cookie in `header`, if any.
+fn consent_value<'a>(policy: &CompiledPolicy, header: Option<&'a HeaderValue>) -> Option<&'a [u8]> {
+    let name = policy.consent()?.cookie.as_bytes();
+    cookie_header::find(header?.as_bytes(), name)
+}
+
+/// Reads the consent cookie, then reports or strips the request's cookies as the policy says.
+pub(crate) fn apply(
+    policy: &CompiledPolicy,
+    facts: &RequestFacts,
+    shared: &Shared,
+    headers: &mut HeaderMap,
+) -> RequestSide {
+    let consent = policy.consent();
+    let consent_header = consent.and_then(|consent| {
+        let name = consent.cookie.as_bytes();
+        let mut header = headers
+            .get_all(COOKIE)
+            .iter()
+            .find(|v| cookie_header::find(v.as_bytes(), name).is_some())?
+            .clone();
+        header.set_sensitive(true);
+        Some(header)
+    });
+
+    let mode = policy.enforcement().request_cookies;
+    let purge = consent.is_some_and(|c| c.purge);
+    if (mode == RequestCookies::Pass && !purge) || !headers.contains_key(COOKIE) {
+        return RequestSide {
+            consent_header,
+            purge: Vec::new(),
+        };
+    }
+    let enforced = policy.mode() == Mode::Enforce;
+
+    let host = facts.host();
+    let consent_cookie = consent_value(policy, consent_header.as_ref());
+    let context = facts.context(&host, consent_cookie);
+    let judge = policy.judge(&context);
+    let consent_state = Some(*judge.consent()).filter(ConsentState::is_configured);
+
+    let mut strip_any = false;
+    let mut purged: Vec<&[u8]> = Vec::new();
+    let mut purge_headers = Vec::new();
+    for value in headers.get_all(COOKIE) {
+        for pair in cookie_header::pairs(value.as_bytes()) {
+            let verdict = judge.request_cookie(pair.name);
+            if verdict.purge && enforced && !purged.contains(&pair.name) {
+                // Each name once, however often the browser sends it.
+                purged.push(pair.name);
+                for expire in judge.deletion_headers(pair.name) {
+                    if let Ok(mut expire) = HeaderValue::from_bytes(&expire) {
+                        expire.set_sensitive(true);
+                        purge_headers.push(expire);
+                    }
+                }
+            }
+            let Some(reason) = verdict.reason else { continue };
+            if verdict.action == RequestCookieAction::Keep {
+                continue;
+            }
+            let strip = verdict.action == RequestCookieAction::Strip && enforced;
+            strip_any |= strip;
+            let report = ViolationReport {
+                source: CookieSource::Request,
+                decision: None,
+                cookie_name: pair.name,
+                rule: verdict.rule,
+                category: verdict.category,
+                violations: reason.as_str(),
+                action: if strip { "stripped" } else { "reported" },
+                enforced: strip,
+                scope: judge.scope(),
+                consent: consent_state,
+                error: None,
+                method: facts.method(),
+                path: facts.path(),
+                host: &host,
+                status: None,
+            };
+            events::emit(policy.events(), &report);
+            if let Some(hook) = &shared.on_violation {
+                hook(&report);
+            }
+        }
+    }
+
+    if strip_any {
+        let keep =
+            |pair: &CookiePair<'_>| judge.request_cookie(pair.name).action != RequestCookieAction::Strip;
+        strip_cookie_headers(headers, keep);
+    }
+    RequestSide {
+        consent_header,
+        purge: purge_headers,
+    }
+}
+
+/// Rewrites each `Cookie` header without the pairs `keep` rejects: the kept pairs re-joined
+/// exactly, an unchanged header left as it came, an emptied one removed.
+fn strip_cookie_headers(headers: &mut HeaderMap, keep: impl Fn(&CookiePair<'_>) -> bool) {
+    let originals: Vec<HeaderValue> = match headers.entry(COOKIE) {
+        Entry::Occupied(entry) => entry.remove_entry_mult().1.collect(),
+        Entry::Vacant(_) => return,
+    };
+    let mut joined = Vec::new();
+    for original in originals {
+        if cookie_header::pairs(original.as_bytes()).all(|pair| keep(&pair)) {
+            headers.append(COOKIE, original);
+            continue;
+        }
+        joined.clear();
+        cookie_header::join(
+            cookie_header::pairs(original.as_bytes()).filter(|pair| keep(pair)),
+            &mut joined,
+        );
+        if joined.is_empty() {
+            continue;
+        }
+        // The kept pairs are bytes of a valid header value joined by "; ": still valid.
+        if let Ok(mut value) = HeaderValue::from_bytes(&joined) {
+            value.set_sensitive(original.is_sensitive());
+            headers.append(COOKIE, value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cookies(headers: &HeaderMap) -> Vec<&str> {
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn stripping_rejoins_kept_pairs_per_header_and_drops_emptied_headers() {
+        let mut headers = HeaderMap::new();
+        headers.append(COOKIE, HeaderValue::from_static("a=1;b=2"));
+        headers.append(COOKIE, HeaderValue::from_static("x=1; a=2;  keep=3"));
+        headers.append(COOKIE, HeaderValue::from_static("x=9"));
+        headers.append("other", HeaderValue::from_static("v"));
+        strip_cookie_headers(&mut headers, |pair| pair.name != b"x");
+        assert_eq!(cookies(&headers), ["a=1;b=2", "a=2; keep=3"]);
+        assert_eq!(headers["other"], "v");
+    }
+
+    #[test]
+    fn stripping_everything_removes_the_header() {
+        let mut headers = HeaderMap::new();
+        headers.append(COOKIE, HeaderValue::from_static("x=1"));
+        strip_cookie_headers(&mut headers, |_| false);
+        assert!(!headers.contains_key(COOKIE));
+    }
+}

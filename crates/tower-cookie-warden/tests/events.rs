@@ -1,0 +1,201 @@
+//! Events captured as JSON: their fields, their levels, and that no cookie value ever appears in
+//! them or in a response body.
+
+mod common;
+
+use std::io;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use common::*;
+use http::Request;
+use http_body_util::Full;
+use serde_json::Value;
+use tower::ServiceExt;
+use tower_cookie_warden::CookieWarden;
+
+/// Every value used below contains this; none may appear in events or bodies.
+const SENTINEL: &str = "SENTINEL";
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs one exchange with a JSON subscriber installed; returns the captured output and the body.
+async fn capture(toml: &str, req: Request<Full<Bytes>>, cookies: &[&str]) -> (String, String, u16) {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let service = CookieWarden::new(
+        upstream(cookies.iter().map(|c| (*c).to_owned()).collect()),
+        policy(toml),
+    );
+    let response = service.oneshot(req).await.unwrap();
+    let status = response.status().as_u16();
+    let body = body_text(response.into_body()).await;
+    let output = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    (output, body, status)
+}
+
+fn events(output: &str) -> Vec<Value> {
+    output
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|event| event["message"] == "cookie policy violation")
+        .collect()
+}
+
+fn by_name<'a>(events: &'a [Value], name: &str) -> &'a Value {
+    events
+        .iter()
+        .find(|e| e["cookie.name"] == name)
+        .unwrap_or_else(|| panic!("no event for {name}: {events:?}"))
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn one_event_per_violating_cookie_with_every_field_and_no_value() {
+    let req = request(
+        "https://www.example/account?q=SENTINEL-query",
+        &[
+            ("cookie", "sid=SENTINEL-req-sid; tracker=SENTINEL-req-tracker"),
+            ("user-agent", "test"),
+        ],
+    );
+    let cookies = [
+        SID_OK,
+        "theme=SENTINEL-theme",
+        "_ga=SENTINEL-ga; Max-Age=63072000",
+        "keep_x=SENTINEL-keep; Secure; HttpOnly; SameSite=Lax",
+    ];
+    let (output, body, status) = capture(POLICY, req, &cookies).await;
+    assert_eq!(status, 200);
+    assert!(
+        !output.contains(SENTINEL),
+        "captured events hold a value:\n{output}"
+    );
+    assert!(!body.contains(SENTINEL));
+
+    let events = events(&output);
+    assert_eq!(
+        events.len(),
+        3,
+        "theme, _ga, and the request's tracker: {events:#?}"
+    );
+    for event in &events {
+        assert_eq!(event["target"], "cookie_warden");
+        assert_eq!(event["http.request.method"], "GET");
+        assert_eq!(event["url.path"], "/account");
+        assert_eq!(event["server.address"], "www.example");
+        assert_eq!(event["enforced"], true);
+        assert!(
+            event.get("scope").is_none(),
+            "www.example is in no scope: {event}"
+        );
+    }
+
+    let theme = by_name(&events, "theme");
+    assert_eq!(theme["level"], "INFO");
+    assert_eq!(theme["action"], "fixed");
+    assert_eq!(theme["cookie.rule"], "theme");
+    assert_eq!(theme["cookie.category"], "necessary");
+    assert_eq!(theme["cookie.source"], "response");
+    assert_eq!(theme["http.response.status_code"], 200);
+    let kinds = theme["violation"].as_str().unwrap();
+    assert!(kinds.split(',').any(|k| k == "missing_secure"), "{kinds}");
+    assert!(kinds.split(',').any(|k| k == "weak_same_site"), "{kinds}");
+
+    let ga = by_name(&events, "_ga");
+    assert_eq!(ga["level"], "WARN");
+    assert_eq!(ga["action"], "stripped");
+    assert_eq!(ga["violation"], "unlisted");
+    assert!(ga.get("cookie.rule").is_none());
+
+    let tracker = by_name(&events, "tracker");
+    assert_eq!(tracker["cookie.source"], "request");
+    assert_eq!(tracker["action"], "stripped");
+    assert!(tracker.get("http.response.status_code").is_none());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn levels_come_from_the_events_table_and_report_only_says_so() {
+    let toml = POLICY.replace(
+        "[enforcement]\n",
+        "[events]\nreported = \"error\"\n\n[enforcement]\nmode = \"report-only\"\nunlisted = \"block\"\n",
+    );
+    let req = request("https://shop.example/", &[]);
+    let (output, body, status) = capture(&toml, req, &["_ga=SENTINEL-ga"]).await;
+    assert_eq!(status, 200, "report-only does not block");
+    assert_eq!(body, "upstream body");
+    assert!(!output.contains(SENTINEL));
+    let events = events(&output);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["level"], "ERROR");
+    assert_eq!(events[0]["action"], "reported");
+    assert_eq!(events[0]["enforced"], false);
+    assert_eq!(events[0]["scope"], "shop");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_blocked_response_and_its_event_name_no_value() {
+    let toml = POLICY.replace("[enforcement]\n", "[enforcement]\nunlisted = \"block\"\n");
+    let req = request("https://www.example/", &[]);
+    let (output, body, status) = capture(&toml, req, &[SID_OK, "_ga=SENTINEL-ga"]).await;
+    assert_eq!(status, 500);
+    assert!(!output.contains(SENTINEL));
+    assert!(!body.contains(SENTINEL));
+    let events = events(&output);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["action"], "blocked");
+    assert_eq!(events[0]["level"], "WARN");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn consent_state_is_in_the_event() {
+    let toml = r#"
+version = 1
+[consent]
+cookie = "consent"
+honor_gpc = true
+
+[[cookie]]
+name = "_pk_id*"
+category = "statistics"
+lifetime = "12 months"
+http_only = false
+"#;
+    let req = request(
+        "https://www.example/",
+        &[("cookie", "consent=statistics"), ("sec-gpc", "1")],
+    );
+    let (output, _, _) = capture(
+        toml,
+        req,
+        &["_pk_id.1=SENTINEL-pk; Max-Age=3600; Secure; SameSite=Lax"],
+    )
+    .await;
+    assert!(!output.contains(SENTINEL));
+    let events = events(&output);
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0]["violation"], "consent_missing");
+    assert_eq!(events[0]["cookie.category"], "statistics");
+    assert_eq!(events[0]["consent.gpc"], true);
+    assert_eq!(events[0]["consent.cookie"], "read");
+    assert_eq!(events[0]["consent.granted"], "", "Sec-GPC withdrew statistics");
+}
