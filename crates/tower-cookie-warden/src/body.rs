@@ -123,9 +123,13 @@ where
 
 /// Removes every `Set-Cookie` and `Set-Cookie2` field from a trailer map.
 fn remove_cookie_fields(trailers: &mut HeaderMap) {
-    // `remove` drops every value of the name, not only the first.
-    trailers.remove(SET_COOKIE);
-    trailers.remove(&SET_COOKIE2);
+    let count = trailers.get_all(SET_COOKIE).iter().count() + trailers.get_all(&SET_COOKIE2).iter().count();
+    if count > 0 {
+        // `remove` drops every value of the name, not only the first.
+        trailers.remove(SET_COOKIE);
+        trailers.remove(&SET_COOKIE2);
+        tracing::debug!(target: "cookie_warden", count, "set-cookie trailers removed");
+    }
 }
 
 #[cfg(test)]

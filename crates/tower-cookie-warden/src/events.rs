@@ -136,6 +136,9 @@ pub(crate) fn emit(events: &Events, report: &ViolationReport<'_>) {
 /// What the user's `on_violation` hook is stored as.
 pub(crate) type Hook = Arc<dyn Fn(&ViolationReport<'_>) + Send + Sync>;
 
+/// What the user's `on_decision` hook is stored as.
+pub(crate) type DecisionHook = Arc<dyn Fn(&Decision<'_, '_>) + Send + Sync>;
+
 /// Displays a cookie name; bytes that are not UTF-8 show as U+FFFD, without allocating.
 struct CookieName<'a>(&'a [u8]);
 

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use tower_layer::Layer;
 
 use crate::context::Origin;
-use crate::events::{Hook, ViolationReport};
+use cookie_warden_core::decision::Decision;
+
+use crate::events::{DecisionHook, Hook, ViolationReport};
 use crate::{CookieWarden, PolicyHandle};
 
 /// Everything a [`CookieWarden`] service shares with its clones and its layer: one `Arc`.
@@ -15,6 +17,7 @@ pub(crate) struct Shared {
     pub(crate) policy: PolicyHandle,
     pub(crate) origin: Origin,
     pub(crate) on_violation: Option<Hook>,
+    pub(crate) on_decision: Option<DecisionHook>,
 }
 
 impl Shared {
@@ -23,6 +26,7 @@ impl Shared {
             policy,
             origin: Origin::default(),
             on_violation: None,
+            on_decision: None,
         }
     }
 }
@@ -93,6 +97,22 @@ impl CookieWardenLayer {
         F: Fn(&ViolationReport<'_>) + Send + Sync + 'static,
     {
         Arc::make_mut(&mut self.shared).on_violation = Some(Arc::new(hook));
+        self
+    }
+
+    /// Calls `hook` with the decision on every `Set-Cookie` header the layer judges, allowed ones
+    /// included, in order (report-only mode too: see [`Decision::enforced`]). For counting
+    /// verdicts; violations are better observed through [`on_violation`](Self::on_violation),
+    /// which also sees request cookies and headers that could not be judged.
+    ///
+    /// [`Decision::rewritten`] holds the header that leaves, cookie value included: a hook must
+    /// not log or export it.
+    #[must_use]
+    pub fn on_decision<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&Decision<'_, '_>) + Send + Sync + 'static,
+    {
+        Arc::make_mut(&mut self.shared).on_decision = Some(Arc::new(hook));
         self
     }
 

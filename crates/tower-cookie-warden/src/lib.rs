@@ -74,6 +74,30 @@
 //! # }
 //! ```
 //!
+//! # Events
+//!
+//! One event per violating cookie, target [`TARGET`] (`cookie_warden`), message [`MESSAGE`]
+//! (`cookie policy violation`), at the level the policy's `[events]` table gives its action
+//! (by default INFO for `fixed`, WARN for the others). Fields:
+//!
+//! | field | value |
+//! |---|---|
+//! | `cookie.name` | the cookie's name as a browser reads it (never its value) |
+//! | `cookie.rule` | the matching rule's name as written in the policy (absent: no rule) |
+//! | `cookie.category` | the rule's category |
+//! | `cookie.source` | `response` (a `Set-Cookie`) or `request` (a cookie of the `Cookie` header) |
+//! | `violation` | the violation kinds, comma-separated (request cookies: `unlisted`, `out_of_scope`, `consent_withdrawn`; a header the core failed on: `internal_error`) |
+//! | `action` | `fixed`, `stripped`, `blocked`, or `reported` (nothing changed) |
+//! | `enforced` | `false` when nothing was changed |
+//! | `scope` | the request's scope id (absent: no scope) |
+//! | `consent.cookie`, `consent.granted`, `consent.gpc` | with `[consent]`: how the consent cookie was read, the granted categories, whether `Sec-GPC` withdrew consent |
+//! | `error` | why a header was stripped although the core could not judge or fix it |
+//! | `http.request.method`, `url.path`, `server.address` | the request's method, path (no query) and host |
+//! | `http.response.status_code` | the upstream's status (response cookies only) |
+//!
+//! [`CookieWardenLayer::on_violation`] receives the same facts as a [`ViolationReport`];
+//! [`CookieWardenLayer::on_decision`] sees every decision on a `Set-Cookie`, allowed ones included.
+//!
 //! # Where it goes in a stack
 //!
 //! Put the layer **inside** `tower_http::trace::TraceLayer` (added after it in a `ServiceBuilder`,

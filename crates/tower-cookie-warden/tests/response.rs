@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use common::*;
+use cookie_warden_core::decision::Verdict;
 use http::header::{CONTENT_TYPE, DATE, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use http_body::Frame;
@@ -301,5 +302,32 @@ async fn a_request_keeps_the_policy_it_started_with() {
     assert!(
         set_cookies(second.headers()).is_empty(),
         "judged by the new policy"
+    );
+}
+
+#[tokio::test]
+async fn on_decision_sees_every_header_in_order_allowed_ones_included() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    let layer = CookieWardenLayer::new(policy(POLICY)).on_decision(move |decision| {
+        record.lock().unwrap().push((
+            String::from_utf8_lossy(decision.name).into_owned(),
+            decision.verdict,
+        ));
+    });
+    let service = layer.layer(upstream(vec![
+        SID_OK.to_owned(),
+        "rogue=SENTINEL-r".to_owned(),
+        "theme=SENTINEL-t".to_owned(),
+    ]));
+    service.oneshot(request(HTTPS, &[])).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        [
+            ("sid".to_owned(), Verdict::Allow),
+            ("rogue".to_owned(), Verdict::Strip),
+            ("theme".to_owned(), Verdict::Fix)
+        ]
     );
 }
