@@ -14,6 +14,11 @@ pub(crate) struct Cli {
 /// The subcommands. Each one's arguments live in its own struct below.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Try cookie-warden: the proxy with `config/fora.toml` in front of a built-in site that sets
+    /// the seed's cookies and some rogue ones.
+    Demo(DemoArgs),
+    /// The reverse proxy: enforce a cookie policy in front of a service you cannot change.
+    Proxy(ProxyArgs),
     /// Read Set-Cookie values on stdin, one a line, and print how a browser reads each (JSON lines).
     ///
     /// Prints cookie names and values: this is a local debugging tool for your own input.
@@ -138,4 +143,96 @@ pub(crate) struct DiscoverArgs {
     /// HAR 1.2 files, as browsers' developer tools export them.
     #[arg(required = true, value_name = "FILE.har")]
     pub(crate) files: Vec<std::path::PathBuf>,
+}
+
+/// `cookie-warden proxy`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ProxyArgs {
+    /// The policy file (TOML; `COOKIE_WARDEN_` environment variables override its keys).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: std::path::PathBuf,
+    /// The service to forward to: `http://host:port[/base/path]`.
+    #[arg(long, value_name = "URL")]
+    pub(crate) upstream: String,
+    /// Send this `Host` upstream instead of the one the client sent.
+    #[arg(long, value_name = "HOST")]
+    pub(crate) upstream_host: Option<String>,
+    /// Do not reload the policy when its file changes (SIGHUP still reloads).
+    #[arg(long)]
+    pub(crate) no_watch: bool,
+    #[command(flatten)]
+    pub(crate) serve: ServeArgs,
+    #[command(flatten)]
+    pub(crate) telemetry: TelemetryArgs,
+}
+
+/// `cookie-warden demo`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DemoArgs {
+    /// A policy file instead of the built-in copy of `config/fora.toml` (its scopes become the
+    /// demo's site areas).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub(crate) serve: ServeArgs,
+    #[command(flatten)]
+    pub(crate) telemetry: TelemetryArgs,
+}
+
+/// How the proxy listens and talks to its upstream (shared by `proxy` and `demo`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Where to listen (port 0 picks a free port; the address is printed on stdout).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Serve TLS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<std::path::PathBuf>,
+    /// Judge every request as made over https: a TLS terminator in front of cookie-warden
+    /// serves the site over https (implied by --tls-cert).
+    #[arg(long)]
+    pub(crate) assume_https: bool,
+    /// Trust `Forwarded` / `X-Forwarded-Host` / `X-Forwarded-Proto` from the client: only behind
+    /// a proxy that sets them on every request.
+    #[arg(long)]
+    pub(crate) trust_forwarded: bool,
+    /// How the upstream learns about the client.
+    #[arg(long, value_enum, value_name = "STYLE", default_value = "x-forwarded")]
+    pub(crate) forwarded: crate::proxy::ForwardedStyle,
+    /// Limit for connecting to the upstream.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::proxy::timeouts::parse_duration)]
+    pub(crate) connect_timeout: std::time::Duration,
+    /// Limit for the upstream's response head (504 after it).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::proxy::timeouts::parse_duration)]
+    pub(crate) upstream_timeout: std::time::Duration,
+    /// Longest pause inside a request or response body.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::proxy::timeouts::parse_duration)]
+    pub(crate) body_idle_timeout: std::time::Duration,
+    /// An HTTP/1 client connection without a complete request head for this long is closed.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::proxy::timeouts::parse_duration)]
+    pub(crate) client_idle_timeout: std::time::Duration,
+    /// How long in-flight requests may finish after SIGTERM / Ctrl-C.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::proxy::timeouts::parse_duration)]
+    pub(crate) shutdown_timeout: std::time::Duration,
+    /// The largest request head accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 65_536, value_parser = clap::value_parser!(u32).range(8192..))]
+    pub(crate) max_header_bytes: u32,
+}
+
+/// Logs, traces and metrics (shared by `proxy` and `demo`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct TelemetryArgs {
+    /// Log lines on stderr as text or JSON (filter with RUST_LOG; default: warn,cookie_warden=info).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub(crate) log_format: crate::logging::LogFormat,
+    /// Export traces and events to this OpenTelemetry collector (OTLP/HTTP, e.g.
+    /// http://collector:4318/v1/traces); needs the `otlp` cargo feature.
+    #[arg(long, value_name = "URL")]
+    pub(crate) otlp_endpoint: Option<String>,
+    /// Serve Prometheus metrics at http://ADDR/metrics.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) metrics_listen: Option<std::net::SocketAddr>,
 }

@@ -5,9 +5,13 @@
 
 mod cli;
 mod cmd;
+mod demo;
 mod exit;
 mod har;
+mod logging;
+mod metrics;
 mod policy_file;
+mod proxy;
 
 use std::process::ExitCode;
 

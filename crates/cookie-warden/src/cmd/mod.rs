@@ -2,8 +2,10 @@
 
 mod audit;
 mod check;
+mod demo;
 mod discover;
 mod parse;
+mod proxy;
 mod render;
 
 use anyhow::Result;
@@ -14,6 +16,8 @@ use crate::exit::Exit;
 /// Runs one subcommand.
 pub(crate) fn run(command: Command) -> Result<Exit> {
     match command {
+        Command::Demo(args) => demo::run(args),
+        Command::Proxy(args) => proxy::run(args),
         Command::Parse(args) => parse::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Render(args) => render::run(&args),

@@ -1,0 +1,75 @@
+//! `cookie-warden proxy --config F --upstream URL [--listen ADDR]`: the reverse proxy.
+
+use anyhow::{Context, Result};
+use http::HeaderValue;
+use tower::Layer;
+use tower_cookie_warden::PolicyHandle;
+
+use crate::cli::ProxyArgs;
+use crate::exit::Exit;
+use crate::proxy::forward::{Forward, ForwardOptions, Upstream};
+use crate::proxy::{Serve, reload, server};
+use crate::{logging, policy_file};
+
+/// Runs the proxy until SIGTERM / Ctrl-C.
+pub(crate) fn run(args: ProxyArgs) -> Result<Exit> {
+    let _logs = logging::init(args.telemetry.log_format, args.telemetry.otlp_endpoint.as_deref())?;
+    let upstream = Upstream::parse(&args.upstream).map_err(anyhow::Error::msg)?;
+    let upstream_host = args
+        .upstream_host
+        .as_deref()
+        .map(|host| {
+            HeaderValue::from_str(host).map_err(|_| anyhow::anyhow!("invalid --upstream-host `{host}`"))
+        })
+        .transpose()?;
+    let serve = Serve::from_args(&args.serve)?;
+    let bytes = std::fs::read(&args.config)
+        .with_context(|| format!("cannot read the policy `{}`", args.config.display()))?;
+    let loaded = match policy_file::load(&args.config) {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            for line in reload::error_lines(&errors) {
+                eprintln!("cookie-warden: error: {line}");
+            }
+            return Ok(Exit::Usage);
+        }
+    };
+    for warning in &loaded.warnings {
+        tracing::warn!(target: "cookie_warden::proxy", warning = %warning, "policy lint");
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let handle = PolicyHandle::new(loaded.policy);
+        crate::proxy::start_metrics(&args.telemetry).await?;
+        let _reloader = reload::start(args.config.clone(), handle.clone(), !args.no_watch, bytes)?;
+        let forward = Forward::new(ForwardOptions {
+            upstream: upstream.clone(),
+            upstream_host,
+            forwarded: serve.forwarded,
+            trust_forwarded: serve.trust_forwarded,
+            timeouts: serve.timeouts,
+        });
+        let service = crate::proxy::policy_layer(&handle, &serve).layer(forward);
+        let (listener, bound) = server::bind(serve.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", serve.listen))?;
+        println!("listening on {}://{bound}", serve.scheme());
+        tracing::info!(
+            target: "cookie_warden::proxy",
+            address = %bound,
+            upstream = %upstream.display(),
+            policy = %args.config.display(),
+            "proxy listening"
+        );
+        server::serve(
+            listener,
+            serve.tls.clone(),
+            service,
+            serve.limits,
+            crate::proxy::shutdown_signal(),
+        )
+        .await;
+        Ok(Exit::Done)
+    })
+}

@@ -1,0 +1,132 @@
+//! `cookie-warden demo`: the proxy with `config/fora.toml` on 127.0.0.1:8080 in front of a
+//! built-in upstream on a free loopback port.
+//!
+//! - [`areas`]: one site area per policy scope, reached by a path prefix on one loopback address;
+//! - [`site`]: what each area's pages set (the declared cookies, some broken, and rogue ones);
+//! - [`upstream`]: the built-in upstream that serves it.
+//!
+//! The demo judges every request as https (the real site is served over https; browsers accept
+//! `Secure` cookies from `http://127.0.0.1` and `http://localhost`, which they treat as secure).
+
+pub(crate) mod areas;
+pub(crate) mod site;
+pub(crate) mod upstream;
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use cookie_warden_core::policy::from_figment;
+use cookie_warden_core::policy::load::{ENV_PREFIX, ENV_SPLIT};
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use tower::Layer;
+use tower_cookie_warden::PolicyHandle;
+
+use crate::cli::DemoArgs;
+use crate::exit::Exit;
+use crate::proxy::forward::{Forward, ForwardOptions, Upstream as UpstreamUrl};
+use crate::proxy::{Serve, reload, server};
+use crate::{logging, policy_file};
+
+/// The policy the demo uses unless `--config` names another: `config/fora.toml`, built in.
+const FORA: &str = include_str!("../../../../config/fora.toml");
+
+/// Runs the demo until SIGTERM / Ctrl-C.
+pub(crate) fn run(args: DemoArgs) -> Result<Exit> {
+    let _logs = logging::init(args.telemetry.log_format, args.telemetry.otlp_endpoint.as_deref())?;
+    let mut serve = Serve::from_args(&args.serve)?;
+    serve.https = true;
+    let loaded = match &args.config {
+        Some(path) => policy_file::load(path).map_err(|errors| reload::error_lines(&errors)),
+        None => from_figment(&builtin_figment()).map_err(|errors| reload::policy_error_lines(&errors)),
+    };
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            for line in errors {
+                eprintln!("cookie-warden: error: {line}");
+            }
+            return Ok(Exit::Usage);
+        }
+    };
+    let bytes = match &args.config {
+        Some(path) => std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?,
+        None => FORA.as_bytes().to_vec(),
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let handle = PolicyHandle::new(loaded.policy);
+        crate::proxy::start_metrics(&args.telemetry).await?;
+        let _reloader = match &args.config {
+            Some(path) => Some(reload::start(path.clone(), handle.clone(), true, bytes)?),
+            None => None,
+        };
+
+        let policy = handle.load();
+        let areas: Arc<[areas::Area]> = areas::areas(&policy).into();
+        let site = Arc::new(site::Site::new(&policy, &areas));
+        let upstream = upstream::Upstream::new(Arc::clone(&site), Arc::clone(&policy));
+        let (upstream_listener, upstream_address) = server::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .context("cannot listen for the demo upstream")?;
+        tokio::spawn(server::serve(upstream_listener, None, upstream, serve.limits, std::future::pending()));
+
+        let forward = Forward::new(ForwardOptions {
+            upstream: UpstreamUrl::parse(&format!("http://{upstream_address}")).map_err(anyhow::Error::msg)?,
+            upstream_host: None,
+            forwarded: serve.forwarded,
+            trust_forwarded: false,
+            timeouts: serve.timeouts,
+        });
+        let service = areas::AreaRouting::new(
+            crate::proxy::policy_layer(&handle, &serve).layer(forward),
+            Arc::clone(&areas),
+        );
+        let (listener, bound) =
+            server::bind(serve.listen).await.with_context(|| format!("cannot listen on {}", serve.listen))?;
+        println!("listening on {}://{bound}", serve.scheme());
+        println!("upstream on http://{upstream_address}");
+        print!("{}", instructions(&serve, bound, upstream_address, &site));
+        tracing::info!(target: "cookie_warden::proxy", address = %bound, upstream = %upstream_address, "demo listening");
+        server::serve(listener, serve.tls.clone(), service, serve.limits, crate::proxy::shutdown_signal()).await;
+        Ok(Exit::Done)
+    })
+}
+
+/// The built-in `config/fora.toml` with the same environment overrides as
+/// [`policy_file::figment`] (`COOKIE_WARDEN_ENFORCEMENT__MODE=report-only` and the like).
+fn builtin_figment() -> Figment {
+    let env = Env::prefixed(ENV_PREFIX)
+        .split(ENV_SPLIT)
+        .filter(|key| key.as_str().contains('.') || key == "version");
+    Figment::new().merge(Toml::string(FORA)).merge(env)
+}
+
+/// How to try the demo, printed at start.
+fn instructions(serve: &Serve, proxy: SocketAddr, upstream: SocketAddr, site: &site::Site) -> String {
+    let scheme = serve.scheme();
+    let mut text = format!(
+        "\ncookie-warden demo: a site with config/fora.toml's cookies, and some rogue ones, behind cookie-warden.\n\n  open {scheme}://{proxy}/ in a browser\n\n  or try:\n"
+    );
+    for content in &site.areas {
+        let _ = writeln!(
+            text,
+            "    curl -s -D - -o /dev/null {scheme}://{proxy}{path}    # {title}: what the browser gets",
+            path = content.area.demo_path(),
+            title = content.area.title,
+        );
+    }
+    if let Some(first) = site.areas.first() {
+        let _ = writeln!(
+            text,
+            "    curl -s -D - -o /dev/null -H 'Host: {host}' http://{upstream}{base}/    # what the upstream sends, unfiltered",
+            host = first.area.host,
+            base = first.area.base_path,
+        );
+    }
+    text.push_str("\n  Each cookie that cookie-warden fixes or strips is logged below as a `cookie policy violation`.\n  Stop with Ctrl-C.\n\n");
+    text
+}

@@ -1,0 +1,134 @@
+//! The binary's tracing subscriber: text or JSON lines on stderr, filtered `RUST_LOG`-style, and
+//! with the `otlp` feature an OpenTelemetry exporter (`--otlp-endpoint`).
+//!
+//! The default filter, `warn,cookie_warden=info`, shows every cookie policy violation (fixes are
+//! INFO, strips and blocks WARN by default) and the proxy's own lifecycle events. JSON lines put
+//! each event's fields at the top level (`cookie.name`, `violation`, `action`, …) next to
+//! `timestamp`, `level`, `target` and `message`.
+
+use anyhow::{Context, Result};
+use clap::ValueEnum;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// The filter used when `RUST_LOG` is unset.
+pub(crate) const DEFAULT_FILTER: &str = "warn,cookie_warden=info";
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Keeps the exporters alive; flushes them when dropped.
+#[derive(Debug)]
+pub(crate) struct LogGuard {
+    #[cfg(feature = "otlp")]
+    provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        #[cfg(feature = "otlp")]
+        if let Some(provider) = self.provider.take() {
+            if let Err(error) = provider.shutdown() {
+                eprintln!("cookie-warden: otlp exporter did not shut down cleanly: {error}");
+            }
+        }
+    }
+}
+
+/// Installs the global subscriber.
+///
+/// # Errors
+/// When `RUST_LOG` is not a valid filter, the OTLP exporter cannot be built, or a subscriber is
+/// already installed.
+pub(crate) fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> Result<LogGuard> {
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => EnvFilter::try_new(&directives)
+            .with_context(|| format!("invalid RUST_LOG filter `{directives}`"))?,
+        _ => EnvFilter::new(DEFAULT_FILTER),
+    };
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let text = (format == LogFormat::Text).then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+    });
+    let json = (format == LogFormat::Json).then(|| {
+        tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .with_writer(std::io::stderr)
+    });
+    let registry = tracing_subscriber::registry().with(filter).with(text).with(json);
+
+    #[cfg(feature = "otlp")]
+    {
+        let (otel, provider) = match otlp_endpoint {
+            Some(endpoint) => {
+                let (layer, provider) = otlp::layer(endpoint)?;
+                (Some(layer), Some(provider))
+            }
+            None => (None, None),
+        };
+        registry
+            .with(otel)
+            .try_init()
+            .context("a tracing subscriber is already installed")?;
+        Ok(LogGuard { provider })
+    }
+    #[cfg(not(feature = "otlp"))]
+    {
+        if let Some(endpoint) = otlp_endpoint {
+            anyhow::bail!(
+                "--otlp-endpoint `{endpoint}` needs a cookie-warden built with the `otlp` feature (cargo build -p cookie-warden --features otlp)"
+            );
+        }
+        registry
+            .try_init()
+            .context("a tracing subscriber is already installed")?;
+        Ok(LogGuard {})
+    }
+}
+
+/// The OpenTelemetry export: spans (each proxied request is one) with their events (violations,
+/// upstream failures) over OTLP/HTTP (protobuf) to a collector.
+#[cfg(feature = "otlp")]
+mod otlp {
+    use anyhow::{Context, Result};
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_otlp::{SpanExporter, WithExportConfig};
+    use opentelemetry_sdk::Resource;
+    use opentelemetry_sdk::trace::SdkTracerProvider;
+
+    /// A tracing layer exporting to `endpoint` (e.g. `http://collector:4318/v1/traces`).
+    pub(super) fn layer<S>(
+        endpoint: &str,
+    ) -> Result<(
+        tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>,
+        SdkTracerProvider,
+    )>
+    where
+        S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+    {
+        let exporter = SpanExporter::builder()
+            .with_http()
+            .with_endpoint(endpoint)
+            .build()
+            .with_context(|| format!("cannot build the OTLP exporter for `{endpoint}`"))?;
+        let provider = SdkTracerProvider::builder()
+            .with_batch_exporter(exporter)
+            .with_resource(Resource::builder().with_service_name("cookie-warden").build())
+            .build();
+        let tracer = provider.tracer("cookie-warden");
+        Ok((tracing_opentelemetry::layer().with_tracer(tracer), provider))
+    }
+}

@@ -1,0 +1,282 @@
+//! The forwarding service: one request in, the upstream's response out, bodies streamed both ways.
+//!
+//! [`Forward`] is a plain tower service (`Request<Incoming>` → `Response<ProxyBody>`, never an
+//! `Err`) over hyper-util's pooled keep-alive client. It removes hop-by-hop headers, tells the
+//! upstream who asked (`X-Forwarded-*` or `Forwarded`), keeps `Host` as the client sent it unless
+//! an upstream host is configured, passes upgrades through, and turns upstream failures into
+//! `502`/`504` responses (see [`super::errors`]). The cookie policy is a layer around it.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::{HeaderValue, Request, Response, StatusCode, Uri, Version, header};
+use http_body_util::{Either, Full};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+use super::errors::UpstreamFailure;
+use super::headers::{ClientInfo, ForwardedStyle, strip_hop_by_hop};
+use super::timeouts::{IdleTimeoutBody, Timeouts};
+use super::upgrade;
+
+/// A response body: the upstream's, streamed, or a short one the proxy made itself.
+pub(crate) type ProxyBody = Either<IdleTimeoutBody<Incoming>, Full<Bytes>>;
+
+/// The upstream, checked once: `http://host[:port][/base/path]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Upstream {
+    authority: Authority,
+    /// The base path without a trailing `/` (empty for the root).
+    base_path: String,
+}
+
+impl Upstream {
+    /// Parses `--upstream`.
+    ///
+    /// # Errors
+    /// A message naming the URL when it is not an absolute `http://` URL without query.
+    pub(crate) fn parse(url: &str) -> Result<Self, String> {
+        let uri: Uri = url
+            .parse()
+            .map_err(|e| format!("invalid upstream URL `{url}`: {e}"))?;
+        if uri.scheme() != Some(&Scheme::HTTP) {
+            return Err(format!(
+                "invalid upstream URL `{url}`: only http:// upstreams are supported (terminate TLS in front of cookie-warden with --tls-cert/--tls-key, and reach the service over plain HTTP)"
+            ));
+        }
+        let authority = uri
+            .authority()
+            .cloned()
+            .ok_or_else(|| format!("invalid upstream URL `{url}`: no host"))?;
+        if uri.query().is_some() {
+            return Err(format!("invalid upstream URL `{url}`: a query is not allowed"));
+        }
+        Ok(Self {
+            authority,
+            base_path: uri.path().trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// The upstream URI for a request's path and query.
+    fn uri_for(&self, original: &Uri) -> Result<Uri, http::Error> {
+        let path_and_query = original.path_and_query().map_or("/", PathAndQuery::as_str);
+        let mut builder = Uri::builder()
+            .scheme(Scheme::HTTP)
+            .authority(self.authority.clone());
+        builder = if self.base_path.is_empty() {
+            builder.path_and_query(path_and_query)
+        } else {
+            builder.path_and_query(format!("{}{path_and_query}", self.base_path))
+        };
+        builder.build()
+    }
+
+    /// `http://authority/base` for messages.
+    pub(crate) fn display(&self) -> String {
+        format!("http://{}{}", self.authority, self.base_path)
+    }
+}
+
+/// How requests are forwarded.
+#[derive(Debug, Clone)]
+pub(crate) struct ForwardOptions {
+    /// Where to.
+    pub(crate) upstream: Upstream,
+    /// The `Host` sent upstream instead of the client's.
+    pub(crate) upstream_host: Option<HeaderValue>,
+    /// How the upstream learns about the client.
+    pub(crate) forwarded: ForwardedStyle,
+    /// Keep `X-Forwarded-Proto`/`-Host` set by a trusted proxy in front.
+    pub(crate) trust_forwarded: bool,
+    /// Time limits.
+    pub(crate) timeouts: Timeouts,
+}
+
+/// The forwarding service. Cheap to clone: everything lives behind one `Arc`.
+#[derive(Debug, Clone)]
+pub(crate) struct Forward {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    client: Client<HttpConnector, IdleTimeoutBody<Incoming>>,
+    options: ForwardOptions,
+}
+
+impl Forward {
+    /// A forwarding service with its own connection pool.
+    pub(crate) fn new(options: ForwardOptions) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(options.timeouts.connect));
+        connector.set_nodelay(true);
+        connector.enforce_http(true);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .pool_idle_timeout(options.timeouts.client_idle)
+            .set_host(false)
+            .build(connector);
+        Self {
+            inner: Arc::new(Inner { client, options }),
+        }
+    }
+}
+
+impl tower::Service<Request<Incoming>> for Forward {
+    type Response = Response<ProxyBody>;
+    type Error = Infallible;
+    // The upstream client boxes its own future per request already; one more box here keeps the
+    // service nameable without a hand-written future for an `async` body with many await points.
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Incoming>) -> Self::Future {
+        let inner = Arc::clone(&self.inner);
+        Box::pin(async move { Ok(inner.forward(request).await) })
+    }
+}
+
+impl Inner {
+    async fn forward(&self, mut request: Request<Incoming>) -> Response<ProxyBody> {
+        let options = &self.options;
+        let client_upgrade = upgrade::requested(&request).then(|| hyper::upgrade::on(&mut request));
+        let (mut parts, body) = request.into_parts();
+        let client = parts
+            .extensions
+            .get::<ClientInfo>()
+            .copied()
+            .unwrap_or(ClientInfo {
+                peer: ([0, 0, 0, 0], 0).into(),
+                tls: false,
+            });
+
+        let original_host = parts.headers.get(header::HOST).cloned().or_else(|| {
+            parts
+                .uri
+                .authority()
+                .and_then(|authority| HeaderValue::from_str(authority.as_str()).ok())
+        });
+        let upgrade_protocol = if client_upgrade.is_some() {
+            parts.headers.get(header::UPGRADE).cloned()
+        } else {
+            None
+        };
+
+        strip_hop_by_hop(&mut parts.headers);
+        if let Some(protocol) = upgrade_protocol {
+            parts
+                .headers
+                .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+            parts.headers.insert(header::UPGRADE, protocol);
+        }
+        options.forwarded.apply(
+            &mut parts.headers,
+            client,
+            original_host.as_ref(),
+            options.trust_forwarded,
+        );
+        if let Some(host) = options.upstream_host.as_ref().or(original_host.as_ref()) {
+            parts.headers.insert(header::HOST, host.clone());
+        }
+
+        let original_uri = std::mem::take(&mut parts.uri);
+        parts.uri = match options.upstream.uri_for(&original_uri) {
+            Ok(uri) => uri,
+            Err(_) => {
+                return local(
+                    StatusCode::BAD_REQUEST,
+                    "400 Bad Request: invalid request target\n",
+                );
+            }
+        };
+        parts.version = Version::HTTP_11;
+        let method = parts.method.clone();
+        let upstream_request =
+            Request::from_parts(parts, IdleTimeoutBody::new(body, options.timeouts.body_idle));
+
+        let response = tokio::time::timeout(
+            options.timeouts.upstream_head,
+            self.client.request(upstream_request),
+        )
+        .await;
+        let mut response = match response {
+            Ok(Ok(response)) => response,
+            Ok(Err(error)) => {
+                let failure = UpstreamFailure::classify(&error);
+                failure.report(method.as_str(), original_uri.path(), &error);
+                return failure.response().map(Either::Right);
+            }
+            Err(elapsed) => {
+                let failure = UpstreamFailure::HeadTimeout;
+                failure.report(method.as_str(), original_uri.path(), &elapsed);
+                return failure.response().map(Either::Right);
+            }
+        };
+
+        if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+            let Some(client_upgrade) = client_upgrade else {
+                let failure = UpstreamFailure::Broken;
+                let error = std::io::Error::other("the upstream switched protocols without being asked");
+                failure.report(method.as_str(), original_uri.path(), &error);
+                return failure.response().map(Either::Right);
+            };
+            let upstream_upgrade = hyper::upgrade::on(&mut response);
+            let protocol = response.headers().get(header::UPGRADE).cloned();
+            strip_hop_by_hop(response.headers_mut());
+            if let Some(protocol) = protocol {
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+                response.headers_mut().insert(header::UPGRADE, protocol);
+            }
+            upgrade::tunnel(client_upgrade, upstream_upgrade, options.timeouts.upstream_head);
+        } else {
+            strip_hop_by_hop(response.headers_mut());
+        }
+        let idle = options.timeouts.body_idle;
+        response.map(|body| Either::Left(IdleTimeoutBody::new(body, idle)))
+    }
+}
+
+/// A short plain response made by the proxy.
+fn local(status: StatusCode, body: &'static str) -> Response<ProxyBody> {
+    let mut response = Response::new(Either::Right(Full::new(Bytes::from_static(body.as_bytes()))));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_urls_are_checked() {
+        let upstream = Upstream::parse("http://127.0.0.1:9000/app/").unwrap();
+        let uri = upstream.uri_for(&"/x?y=1".parse().unwrap()).unwrap();
+        assert_eq!(uri, "http://127.0.0.1:9000/app/x?y=1");
+        let root = Upstream::parse("http://localhost:9000").unwrap();
+        assert_eq!(
+            root.uri_for(&"/".parse().unwrap()).unwrap(),
+            "http://localhost:9000/"
+        );
+        for bad in ["https://example.com", "example.com", "http://x/?q=1", "not a url"] {
+            let err = Upstream::parse(bad).unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The listener: accepts connections (plain or TLS), serves HTTP/1.1 (with upgrades) and HTTP/2
+//! (prior knowledge, and ALPN `h2` over TLS) with hyper-util's auto server, and shuts down
+//! gracefully: on the shutdown signal it stops accepting, lets in-flight requests finish for at
+//! most the shutdown timeout, then returns.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body::Body;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+use tracing::Instrument;
+
+use super::headers::ClientInfo;
+use super::timeouts::BoxError;
+
+/// Limits of the client side.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServerLimits {
+    /// An HTTP/1 connection without a complete request head for this long is closed; also the
+    /// HTTP/2 keep-alive ping timeout and the TLS handshake limit.
+    pub(crate) client_idle: Duration,
+    /// The largest request head accepted (HTTP/1 read buffer, HTTP/2 header list).
+    pub(crate) max_head_bytes: usize,
+    /// How long in-flight requests may run on after the shutdown signal.
+    pub(crate) shutdown: Duration,
+}
+
+/// Serves `service` on `listener` until `shutdown` resolves, then drains in-flight requests for
+/// at most `limits.shutdown`.
+pub(crate) async fn serve<S, B>(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    service: S,
+    limits: ServerLimits,
+    shutdown: impl Future<Output = ()>,
+) where
+    S: tower::Service<Request<Incoming>, Response = Response<B>, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.client_idle)
+        .max_buf_size(limits.max_head_bytes.max(8192));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(limits.max_head_bytes).unwrap_or(u32::MAX))
+        .keep_alive_interval(limits.client_idle)
+        .keep_alive_timeout(limits.client_idle);
+
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::error!(target: "cookie_warden::proxy", error = %error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let info = ClientInfo {
+            peer,
+            tls: tls.is_some(),
+        };
+        let watcher = graceful.watcher();
+        let builder = builder.clone();
+        let service = service.clone();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            match tls {
+                None => serve_connection(&builder, stream, info, service, watcher).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(limits.client_idle, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => serve_connection(&builder, stream, info, service, watcher).await,
+                        Ok(Err(error)) => {
+                            tracing::debug!(target: "cookie_warden::proxy", error = %error, client.address = %peer, "tls handshake failed");
+                        }
+                        Err(_) => {
+                            tracing::debug!(target: "cookie_warden::proxy", peer = %peer, "tls handshake timed out");
+                        }
+                    }
+                }
+            }
+        });
+    }
+    drop(listener);
+
+    let open = graceful.count();
+    tracing::info!(target: "cookie_warden::proxy", connections = open, "shutting down: no new connections, draining");
+    match tokio::time::timeout(limits.shutdown, graceful.shutdown()).await {
+        Ok(()) => tracing::info!(target: "cookie_warden::proxy", "shutdown complete"),
+        Err(_) => tracing::warn!(
+            target: "cookie_warden::proxy",
+            timeout_ms = u64::try_from(limits.shutdown.as_millis()).unwrap_or(u64::MAX),
+            "shutdown timed out: closing the remaining connections"
+        ),
+    }
+}
+
+/// Serves one connection; the service sees [`ClientInfo`] in each request's extensions.
+async fn serve_connection<I, S, B>(
+    builder: &auto::Builder<TokioExecutor>,
+    io: I,
+    info: ClientInfo,
+    service: S,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: tower::Service<Request<Incoming>, Response = Response<B>, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        let span = tracing::info_span!(
+            target: "cookie_warden::proxy",
+            "request",
+            http.request.method = %request.method(),
+            url.path = request.uri().path(),
+        );
+        request.extensions_mut().insert(info);
+        let service = service.clone();
+        async move {
+            let response = service.oneshot(request).await?;
+            metrics::counter!("cookie_warden_requests_total", "status" => status_label(response.status()))
+                .increment(1);
+            Ok::<_, Infallible>(response)
+        }
+        .instrument(span)
+    });
+    let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    if let Err(error) = watcher.watch(connection).await {
+        tracing::debug!(target: "cookie_warden::proxy", error = %error, client.address = %info.peer, "connection ended with an error");
+    }
+}
+
+/// The status class as a label (`2xx`, `5xx`, …): bounded cardinality.
+fn status_label(status: http::StatusCode) -> &'static str {
+    match status.as_u16() / 100 {
+        1 => "1xx",
+        2 => "2xx",
+        3 => "3xx",
+        4 => "4xx",
+        _ => "5xx",
+    }
+}
+
+/// Binds a listener and says where: returns the actual address (port 0 picks a free one).
+///
+/// # Errors
+/// When the address cannot be bound.
+pub(crate) async fn bind(address: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(address).await?;
+    let bound = listener.local_addr()?;
+    Ok((listener, bound))
+}

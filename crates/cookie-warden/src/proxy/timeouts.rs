@@ -1,0 +1,189 @@
+//! Time limits: how long the proxy waits for an upstream connection, an upstream response head,
+//! the next body chunk in either direction, an idle client, and in-flight requests at shutdown.
+//!
+//! [`IdleTimeoutBody`] bounds the pause between two frames of a streamed body, so a stalled peer
+//! (an upstream that stops mid-body, a client that stops mid-upload) ends its exchange instead of
+//! holding a connection for ever.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use pin_project_lite::pin_project;
+use tokio::time::{Instant, Sleep};
+
+/// Every time limit of the proxy, checked once from the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Timeouts {
+    /// Establishing a TCP connection to the upstream.
+    pub(crate) connect: Duration,
+    /// From sending the request to receiving the upstream's response head.
+    pub(crate) upstream_head: Duration,
+    /// The longest pause between two frames of a request or response body.
+    pub(crate) body_idle: Duration,
+    /// An HTTP/1 client connection with no complete request head in this time is closed (this
+    /// covers both idle keep-alive connections and clients that send the head slowly).
+    pub(crate) client_idle: Duration,
+    /// How long in-flight requests may run on after a shutdown signal.
+    pub(crate) shutdown: Duration,
+}
+
+/// Parses a duration written as a whole number and a unit: `250ms`, `5s`, `2m`, `1h`.
+///
+/// # Errors
+/// A message naming the input when it is not of that form or is zero.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let amount: u64 = digits.parse().map_err(|_| {
+        format!("invalid duration `{text}`: expected a whole number and a unit (ms, s, m, h)")
+    })?;
+    let duration = match unit {
+        "ms" => Duration::from_millis(amount),
+        "s" => Duration::from_secs(amount),
+        "m" => Duration::from_secs(amount.saturating_mul(60)),
+        "h" => Duration::from_secs(amount.saturating_mul(3600)),
+        _ => {
+            return Err(format!(
+                "invalid duration `{text}`: the unit must be one of ms, s, m, h"
+            ));
+        }
+    };
+    if duration.is_zero() {
+        return Err(format!("invalid duration `{text}`: must be more than zero"));
+    }
+    Ok(duration)
+}
+
+/// The error a body yields when its peer paused for longer than the body idle timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BodyIdleTimeout(pub(crate) Duration);
+
+impl fmt::Display for BodyIdleTimeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no body data for {} ms", self.0.as_millis())
+    }
+}
+
+impl std::error::Error for BodyIdleTimeout {}
+
+pin_project! {
+    /// A body that fails with [`BodyIdleTimeout`] when the inner body keeps the reader waiting
+    /// for longer than the idle timeout. Only time spent waiting on the inner body counts (a slow
+    /// reader is not the peer's fault); the timer is re-armed on the first poll after each frame
+    /// and allocates nothing per frame (the timer is allocated once per body, so that the body
+    /// is `Unpin` as hyper's client wants).
+    pub(crate) struct IdleTimeoutBody<B> {
+        #[pin]
+        inner: B,
+        sleep: Pin<Box<Sleep>>,
+        idle: Duration,
+        armed: bool,
+    }
+}
+
+impl<B> IdleTimeoutBody<B> {
+    /// Wraps `inner` so that it may pause for at most `idle` between frames.
+    pub(crate) fn new(inner: B, idle: Duration) -> Self {
+        Self {
+            inner,
+            sleep: Box::pin(tokio::time::sleep(idle)),
+            idle,
+            armed: false,
+        }
+    }
+}
+
+impl<B: fmt::Debug> fmt::Debug for IdleTimeoutBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdleTimeoutBody")
+            .field("inner", &self.inner)
+            .field("idle", &self.idle)
+            .finish()
+    }
+}
+
+/// The error of an [`IdleTimeoutBody`]: the inner body's error or the timeout.
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl<B> Body for IdleTimeoutBody<B>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = self.project();
+        if let Poll::Ready(frame) = this.inner.poll_frame(cx) {
+            *this.armed = false;
+            return Poll::Ready(frame.map(|result| result.map_err(Into::into)));
+        }
+        if !*this.armed {
+            this.sleep.as_mut().reset(Instant::now() + *this.idle);
+            *this.armed = true;
+        }
+        ready!(this.sleep.as_mut().poll(cx));
+        Poll::Ready(Some(Err(Box::new(BodyIdleTimeout(*this.idle)))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_each_unit() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn rejects_bad_durations_naming_the_input() {
+        for bad in ["", "5", "s", "5 days", "0s", "-1s", "1.5s"] {
+            let err = parse_duration(bad).unwrap_err();
+            assert!(err.contains(&format!("`{}`", bad.trim())), "{err}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_body_times_out() {
+        use http_body_util::BodyExt;
+        let (mut tx, body) = http_body_util::channel::Channel::<Bytes, BoxError>::new(1);
+        let mut body = IdleTimeoutBody::new(body, Duration::from_secs(1));
+        tx.send_data(Bytes::from_static(b"first")).await.unwrap();
+        let first = body.frame().await.unwrap().unwrap();
+        assert_eq!(first.into_data().unwrap(), "first");
+        // A slow reader is not a stalled peer: time before the next poll does not count.
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let sender = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            tx.send_data(Bytes::from_static(b"second")).await.unwrap();
+            tx
+        });
+        let second = body.frame().await.unwrap().unwrap();
+        assert_eq!(second.into_data().unwrap(), "second");
+        let tx = sender.await.unwrap();
+        let err = body.frame().await.unwrap().unwrap_err();
+        assert!(err.is::<BodyIdleTimeout>(), "{err}");
+        drop(tx);
+    }
+}
