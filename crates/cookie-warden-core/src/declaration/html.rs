@@ -4,7 +4,8 @@
 //! every attribute quoted, every text escaped), so both an HTML and an XML parser read it the same
 //! way. It needs nothing from elsewhere: the CSS is inline and there is no script, no font and no
 //! image. Each section has an `<h2>` and a real `<table>` with a `<caption>`, column headers
-//! (`<th scope="col">`) and the cookie's name as the row header (`<th scope="row">`). On a narrow
+//! (`<th scope="col">`) and the cookie's name as the row header (`<th scope="row">`); the caption
+//! repeats the section heading for screen readers and is not shown on screen. On a narrow
 //! screen each row becomes a card whose cells carry their column's name (`data-label`), so the
 //! page reads well on a phone without scrolling sideways.
 
@@ -19,10 +20,10 @@ body{margin:0 auto;padding:1rem;max-width:72rem}
 h1{font-size:1.75rem;margin:.5rem 0 1rem}
 h2{font-size:1.3rem;margin:2rem 0 .5rem}
 table{border-collapse:collapse;width:100%}
-caption{text-align:left;font-weight:600;padding:.5rem 0}
+caption{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 th,td{text-align:left;vertical-align:top;padding:.5rem;border-bottom:1px solid #8886}
 thead th{border-bottom-width:2px}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;overflow-wrap:anywhere}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;overflow-wrap:break-word}
 .note{display:block;font-size:.85em;font-weight:normal}
 footer{margin-top:2rem;border-top:1px solid #8886}
 @media (max-width:40rem){
@@ -124,7 +125,7 @@ fn render_section(out: &mut String, view: &DeclarationView<'_>, index: usize, se
     out.push_str("</tr>\n</thead>\n<tbody>\n");
     for cookie in &section.cookies {
         out.push_str("<tr><th scope=\"row\"><code>");
-        escape_into(out, cookie.name);
+        name_into(out, cookie.name);
         out.push_str("</code>");
         let note = match cookie.name_kind {
             PatternKind::Exact => None,
@@ -181,6 +182,19 @@ fn cell(out: &mut String, label: &str, text: &Text<'_>, page_lang: &str) {
     out.push('>');
     lines(out, &text.text);
     out.push_str("</td>");
+}
+
+/// A cookie name, escaped, with a line-break opportunity (`<wbr />`) after each `.`, `_` or `-`
+/// that follows a letter or digit, so that long names wrap at their parts rather than mid-word.
+fn name_into(out: &mut String, name: &str) {
+    let mut previous = ' ';
+    for (i, c) in name.char_indices() {
+        escape_into(out, &name[i..i + c.len_utf8()]);
+        if matches!(c, '.' | '_' | '-') && previous.is_alphanumeric() && i + 1 < name.len() {
+            out.push_str("<wbr />");
+        }
+        previous = c;
+    }
 }
 
 /// `lang` and `xml:lang` attributes when the text is not in the page's language.
@@ -262,7 +276,14 @@ pub(crate) fn escape_into(out: &mut String, text: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::escape_into;
+    use super::{escape_into, name_into};
+
+    #[test]
+    fn names_wrap_at_their_parts() {
+        let mut out = String::new();
+        name_into(&mut out, "__Host-a.b_<c>_");
+        assert_eq!(out, "__Host-<wbr />a.<wbr />b_<wbr />&lt;c&gt;_");
+    }
 
     #[test]
     fn escapes_markup_quotes_and_controls() {
