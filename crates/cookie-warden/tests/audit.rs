@@ -324,6 +324,18 @@ fn consent_is_read_from_the_request_cookie_header() {
 }
 
 #[test]
+fn a_har_without_any_cookie_is_suspicious() {
+    let dir = scratch("a_har_without_any_cookie_is_suspicious");
+    let (code, report, stderr) = audit_json(&dir, &[Exchange::get("https://www.example.se/", &[])]);
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains("no response in 1 entries sets a cookie"),
+        "{stderr}"
+    );
+    assert_eq!(report["warnings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn several_files_add_up() {
     let dir = scratch("several_files_add_up");
     let policy = write(&dir, "policy.toml", POLICY);

@@ -39,7 +39,7 @@ pub(crate) fn run(args: &AuditArgs) -> Result<Exit> {
     let mut report = Report::default();
     for file in &args.files {
         let summary = har::read_file(file, true, |exchange| report.judge(&policy, &exchange))?;
-        if let Some(warning) = summary.warning(file) {
+        for warning in summary.warnings(file) {
             eprintln!("cookie-warden: warning: {warning}");
             report.warnings.push(warning);
         }

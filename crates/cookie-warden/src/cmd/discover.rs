@@ -34,7 +34,7 @@ pub(crate) fn run(args: &DiscoverArgs) -> Result<Exit> {
     let mut seen = Seen::default();
     for (file_index, file) in args.files.iter().enumerate() {
         let summary = har::read_file(file, true, |exchange| seen.record(file_index, &exchange))?;
-        if let Some(warning) = summary.warning(file) {
+        for warning in summary.warnings(file) {
             eprintln!("cookie-warden: warning: {warning}");
         }
         seen.entries += summary.entries;

@@ -98,20 +98,35 @@ pub(crate) struct FileSummary {
     pub(crate) skipped: usize,
     /// Responses whose cookies were rebuilt from `response.cookies`.
     pub(crate) rebuilt_from_cookies: usize,
+    /// Responses with at least one cookie (from headers or rebuilt).
+    pub(crate) responses_with_cookies: usize,
 }
 
 impl FileSummary {
-    /// The warning to print, if any.
-    pub(crate) fn warning(&self, file: &Path) -> Option<String> {
-        (self.rebuilt_from_cookies > 0).then(|| {
-            format!(
+    /// The warnings to print: cookies rebuilt from `response.cookies`, or no cookie at all in a
+    /// file with entries (a "sanitized" export drops every `Set-Cookie`, and an audit of it would
+    /// pass whatever the site does).
+    pub(crate) fn warnings(&self, file: &Path) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.rebuilt_from_cookies > 0 {
+            warnings.push(format!(
                 "{}: {} response(s) had no Set-Cookie header but listed response.cookies; their \
                  cookies were rebuilt from that list, and attributes the exporter did not record \
                  count as absent (export the HAR with cookies/sensitive data included for an exact audit)",
                 file.display(),
                 self.rebuilt_from_cookies
-            )
-        })
+            ));
+        }
+        if self.responses_with_cookies == 0 && self.entries > self.skipped {
+            warnings.push(format!(
+                "{}: no response in {} entries sets a cookie; if the HAR was exported without \
+                 sensitive data (browsers' default \"sanitized\" export drops Set-Cookie), export it \
+                 again with it included",
+                file.display(),
+                self.entries
+            ));
+        }
+        warnings
     }
 }
 
@@ -197,6 +212,7 @@ pub(crate) fn read_file(
         match exchange(index, entry)? {
             Some((exchange, rebuilt)) => {
                 summary.rebuilt_from_cookies += usize::from(rebuilt);
+                summary.responses_with_cookies += usize::from(!exchange.set_cookies.is_empty());
                 on_exchange(exchange);
             }
             None => summary.skipped += 1,
