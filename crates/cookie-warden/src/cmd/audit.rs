@@ -7,6 +7,25 @@
 //! table is coloured on a terminal only (`anstream` strips the colour elsewhere and honours
 //! `NO_COLOR`); a large file shows a progress bar on a terminal.
 //!
+//! `--format json` prints one document (fields are only ever added; a breaking change raises
+//! `schema_version`):
+//!
+//! ```text
+//! { "schema_version": 1,
+//!   "files": [path], "warnings": [string],
+//!   "summary": { "entries", "responses", "set_cookie_headers",
+//!                "verdicts": { "allow", "fix", "strip", "block" } },
+//!   "cookies": [{                       // worst verdict first, then by name
+//!     "name": string,                   // as a browser reads it; "(nameless)" when empty
+//!     "rule": string | null,            // the matching rule as written; null: no rule
+//!     "worst": "allow" | "fix" | "strip" | "block",
+//!     "scopes": [string],               // the requests' scopes; "(no scope)" outside every scope
+//!     "count": integer,
+//!     "verdicts": { "allow", "fix", "strip", "block" },
+//!     "violations": [{ "kind", "count", "detail" }],  // detail: the first one seen (never a value)
+//!     "examples": [url] }] }            // up to 3, violating ones first, without query
+//! ```
+//!
 //! Exit 1 when any header would be fixed, stripped or blocked (whatever the policy's `mode`: the
 //! audit answers "what would enforcement do"), 0 when every header would pass, 2 on a bad policy
 //! or a bad HAR file. Cookie values are never printed.
