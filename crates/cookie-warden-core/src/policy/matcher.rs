@@ -6,15 +6,23 @@
 //! specificity, so the first matching id that holds a rule allowed in the request's scope is the
 //! most specific such rule.
 //!
-//! A lookup allocates nothing: the hash lookup borrows the name, and the automaton's search cache
-//! and its pattern set come from pools that are filled on a thread's first search.
+//! The automaton is a lazy DFA (`regex_automata::hybrid`) over all patterns at once, built with
+//! `MatchKind::All` and searched anchored and overlapping: every pattern is `(?:…)\z`, so each
+//! match it reports is a whole-name match, and a search walks the name's bytes once whatever the
+//! number of patterns (DFA states are built on first use and cached).
+//!
+//! A lookup allocates nothing once warm: the hash lookup borrows the name, the overlapping state
+//! lives on the stack, and the DFA's cache comes from a pool that is filled on a thread's first
+//! search.
 
 use std::collections::HashMap;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 
+use regex_automata::hybrid::dfa::{Cache, DFA, OverlappingState};
+use regex_automata::nfa::thompson;
 use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
-use regex_automata::{Anchored, Input, MatchKind, PatternSet, meta};
+use regex_automata::{Anchored, Input, MatchKind};
 
 use crate::policy::name::{NamePattern, NamePrefix, PatternKind};
 
@@ -24,7 +32,7 @@ pub(crate) type RuleIndex = u32;
 /// Exact names (after the prefix) → their rules, in policy order.
 type ExactMap = HashMap<Box<[u8]>, Box<[RuleIndex]>>;
 
-type PatternSetFn = Box<dyn Fn() -> PatternSet + Send + Sync + UnwindSafe + RefUnwindSafe>;
+type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
 /// What the matcher found for one name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,10 +54,37 @@ pub(crate) struct NameMatcher {
 }
 
 struct Patterns {
-    regex: meta::Regex,
+    dfa: DFA,
     /// The rules of each automaton pattern id, in policy order.
     rules: Vec<Box<[RuleIndex]>>,
-    sets: Pool<PatternSet, PatternSetFn>,
+    caches: Pool<Cache, CacheFn>,
+}
+
+impl Patterns {
+    /// Calls `each` with every pattern id that matches the whole of `name`, in no particular order.
+    fn for_each_match(&self, name: &[u8], mut each: impl FnMut(usize)) {
+        let mut cache = self.caches.get();
+        let input = Input::new(name).anchored(Anchored::Yes);
+        let mut state = OverlappingState::start();
+        // Bounded: each pattern is reported at most once, at the end of the name.
+        for _ in 0..=self.rules.len() {
+            // The DFA has no quit bytes and never gives up (no minimum cache clear count), so a
+            // search cannot fail; were it to, no pattern counts as matched (the name is then
+            // unlisted, and stripped: fail closed).
+            if self
+                .dfa
+                .try_search_overlapping_fwd(&mut cache, &input, &mut state)
+                .is_err()
+            {
+                return;
+            }
+            match state.get_match() {
+                Some(m) if m.offset() == name.len() => each(m.pattern().as_usize()),
+                Some(_) => {}
+                None => return,
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for NameMatcher {
@@ -104,26 +139,31 @@ impl NameMatcher {
             None
         } else {
             let regexes: Vec<String> = wild.iter().map(|(p, _)| format!(r"(?:{})\z", p.regex)).collect();
-            let regex = meta::Regex::builder()
+            let dfa = DFA::builder()
                 .syntax(syntax::Config::new().utf8(false).unicode(false))
+                .thompson(
+                    thompson::Config::new()
+                        .utf8(false)
+                        .nfa_size_limit(Some(256 << 20)),
+                )
                 .configure(
-                    meta::Config::new()
+                    DFA::config()
                         .match_kind(MatchKind::All)
-                        .utf8_empty(false)
-                        .nfa_size_limit(Some(256 << 20))
-                        .hybrid_cache_capacity(16 << 20),
+                        .cache_capacity(16 << 20)
+                        .skip_cache_capacity_check(true)
+                        .minimum_cache_clear_count(None),
                 )
                 .build_many(&regexes)
                 .map_err(|err| format!("the name patterns do not compile together: {err}"))?;
-            let len = regex.pattern_len();
-            let make: PatternSetFn = Box::new(move || PatternSet::new(len));
+            let for_caches = dfa.clone();
+            let make: CacheFn = Box::new(move || for_caches.create_cache());
             Some(Patterns {
-                regex,
+                dfa,
                 rules: wild
                     .into_iter()
                     .map(|(_, rules)| rules.into_boxed_slice())
                     .collect(),
-                sets: Pool::new(make),
+                caches: Pool::new(make),
             })
         };
         let exact = exact.map(|m| m.into_iter().map(|(k, v)| (k, v.into_boxed_slice())).collect());
@@ -142,19 +182,24 @@ impl NameMatcher {
             not_here = rules.first().copied();
         }
         if let Some(patterns) = &self.patterns {
-            let mut set = patterns.sets.get();
-            set.clear();
-            patterns
-                .regex
-                .which_overlapping_matches(&Input::new(name).anchored(Anchored::Yes), &mut set);
-            for id in set.iter() {
-                let rules = &patterns.rules[id.as_usize()];
+            // Pattern ids are in order of specificity: the smallest id wins.
+            let (mut best_here, mut best_any) = (usize::MAX, usize::MAX);
+            patterns.for_each_match(name, |id| {
+                best_any = best_any.min(id);
+                if id < best_here && patterns.rules[id].iter().any(|&r| applies(r)) {
+                    best_here = id;
+                }
+            });
+            if let Some(rules) = patterns.rules.get(best_here) {
                 if let Some(&rule) = rules.iter().find(|&&r| applies(r)) {
                     return Found::Applies(rule);
                 }
-                if not_here.is_none() {
-                    not_here = rules.first().copied();
-                }
+            }
+            if not_here.is_none() {
+                not_here = patterns
+                    .rules
+                    .get(best_any)
+                    .and_then(|rules| rules.first().copied());
             }
         }
         not_here.map_or(Found::Nothing, Found::NotHere)
@@ -165,12 +210,11 @@ impl NameMatcher {
         let Some(patterns) = &self.patterns else {
             return Vec::new();
         };
-        let mut set = PatternSet::new(patterns.regex.pattern_len());
-        patterns
-            .regex
-            .which_overlapping_matches(&Input::new(name).anchored(Anchored::Yes), &mut set);
-        set.iter()
-            .flat_map(|id| patterns.rules[id.as_usize()].iter().copied())
+        let mut ids = Vec::new();
+        patterns.for_each_match(name, |id| ids.push(id));
+        ids.sort_unstable();
+        ids.iter()
+            .flat_map(|&id| patterns.rules[id].iter().copied())
             .collect()
     }
 }
