@@ -345,6 +345,40 @@ fn lints_leave_the_policy_loadable() {
 }
 
 #[test]
+fn an_unlisted_consent_cookie_and_a_shadowed_scope_are_linted() {
+    let lints = lints_of("[consent]\ncookie = \"consent\"\n");
+    assert!(
+        lints
+            .iter()
+            .any(|l| l.contains("consent.cookie") && l.contains("`consent` matches no [[cookie]] rule")),
+        "{lints:?}"
+    );
+    let lints = lints_of(
+        "[consent]\ncookie = \"consent\"\n[[cookie]]\nname = \"consent\"\ncategory = \"necessary\"\nlifetime = \"session\"\n",
+    );
+    assert!(lints.is_empty(), "{lints:?}");
+
+    // HEAD declares `public` (example.com, /) first: a later scope under it never matches.
+    let lints = lints_of("[[scope]]\nid = \"app\"\nhosts = [\"example.com\"]\npaths = [\"/app\"]\n");
+    assert!(
+        lints.iter().any(|l| l.contains("scope[2].paths")
+            && l.contains("`app` never matches")
+            && l.contains("`public`")),
+        "{lints:?}"
+    );
+    let lints = lints_of("[[scope]]\nid = \"sub\"\nhosts = [\"*.login.example.com\"]\n");
+    assert!(lints.is_empty(), "{lints:?}");
+    let lints =
+        lints_of("[[scope]]\nid = \"auth\"\nhosts = [\"login.example.com\"]\npaths = [\"/auth/x\"]\n");
+    assert!(
+        lints
+            .iter()
+            .any(|l| l.contains("`auth` never matches") && l.contains("`login`")),
+        "{lints:?}"
+    );
+}
+
+#[test]
 fn overlapping_patterns_with_different_requirements_are_linted() {
     let lints = lints_of(
         "[[cookie]]\nname = \"saplb_*\"\nlifetime = \"session\"\n\

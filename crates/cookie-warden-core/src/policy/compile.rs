@@ -24,7 +24,8 @@
 //! requirements (the most specific wins; exact names against patterns are checked exactly,
 //! pattern against pattern by their literal head and tail, which may over-report); statistics or
 //! marketing rules without `[consent]`; persistent lifetimes over 13 months; a rule without a
-//! category when `[consent]` exists.
+//! category when `[consent]` exists; a consent cookie that no rule lists (it would be stripped);
+//! a scope that never matches because earlier scopes cover all its hosts and paths.
 
 use std::collections::HashSet;
 
@@ -33,10 +34,12 @@ use crate::policy::compiled::{
 };
 use crate::policy::duration::{BROWSER_MAX_LIFETIME, MONTH, format_duration, parse_duration, parse_lifetime};
 use crate::policy::error::KeyPath;
-use crate::policy::matcher::NameMatcher;
+use crate::policy::matcher::{Found, NameMatcher};
 use crate::policy::model::{Category, ConsentFormat, PolicyFile, SameSiteMin};
 use crate::policy::name::{NamePattern, NamePrefix, PatternKey, PatternKind, compile_pattern};
-use crate::policy::scopes::{ScopeTable, check_domain, check_host, check_path, check_scope_path};
+use crate::policy::scopes::{
+    HostPattern, ScopeTable, check_domain, check_host, check_path, check_scope_path, path_matches,
+};
 
 /// Problems without their source yet: key path and message.
 #[derive(Debug, Default)]
@@ -155,6 +158,17 @@ pub(crate) fn compile(file: PolicyFile, findings: &mut Findings) -> Option<Compi
     }
 
     lint_rules(&rules, &names, file.consent.is_some(), max_lifetime, findings);
+    if let Some(c) = &file.consent {
+        if names.find(c.cookie.as_bytes(), |_| true) == Found::Nothing {
+            findings.lint(
+                root.key("consent").key("cookie"),
+                format!(
+                    "the consent cookie `{}` matches no [[cookie]] rule: the visitor's choice would be stripped as unlisted",
+                    c.cookie
+                ),
+            );
+        }
+    }
 
     if !findings.errors.is_empty() {
         return None;
@@ -213,6 +227,7 @@ fn compile_enforcement(file: &PolicyFile, findings: &mut Findings) -> Enforcemen
 fn compile_scopes(file: &PolicyFile, findings: &mut Findings) -> ScopeTable {
     let mut table = ScopeTable::default();
     let mut seen: Vec<&str> = Vec::new();
+    let mut earlier: Vec<(&str, Vec<HostPattern>, Vec<String>)> = Vec::new();
     if file.scopes.len() > usize::from(u16::MAX) {
         findings.error(
             KeyPath::root().key("scope"),
@@ -257,6 +272,38 @@ fn compile_scopes(file: &PolicyFile, findings: &mut Findings) -> ScopeTable {
                 Err(reason) => findings.error(key.key("paths").index(p), reason),
             }
         }
+        if !hosts.is_empty() && !paths.is_empty() {
+            let shadowing: Vec<&str> = earlier
+                .iter()
+                .filter(|(_, h, p)| {
+                    hosts.iter().any(|host| h.iter().any(|e| host_covers(e, host))) && !p.is_empty()
+                })
+                .map(|(id, _, _)| *id)
+                .collect();
+            let covered = hosts.iter().all(|host| {
+                paths.iter().all(|path| {
+                    earlier.iter().any(|(_, h, p)| {
+                        h.iter().any(|e| host_covers(e, host))
+                            && p.iter().any(|prefix| path_matches(prefix, path_or_root(path)))
+                    })
+                })
+            });
+            if covered {
+                findings.lint(
+                    key.key("paths"),
+                    format!(
+                        "scope `{}` never matches: earlier scopes ({}) match all its hosts and paths first",
+                        scope.id,
+                        shadowing
+                            .iter()
+                            .map(|id| format!("`{id}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+        earlier.push((&scope.id, hosts.clone(), paths.clone()));
         table.push(scope.id.clone(), hosts, paths);
     }
     table
@@ -438,6 +485,22 @@ fn compile_rules(
         patterns.push(pattern);
     }
     (rules, patterns)
+}
+
+/// Does a request host matched by `inner` always match `outer` too?
+fn host_covers(outer: &HostPattern, inner: &HostPattern) -> bool {
+    let below = |host: &str, suffix: &str| host.strip_suffix(suffix).is_some_and(|rest| rest.ends_with('.'));
+    match (outer, inner) {
+        (HostPattern::Exact(a), HostPattern::Exact(b)) => a == b,
+        (HostPattern::Subdomains(s), HostPattern::Exact(h)) => below(h, s),
+        (HostPattern::Subdomains(s), HostPattern::Subdomains(t)) => s == t || below(t, s),
+        (HostPattern::Exact(_), HostPattern::Subdomains(_)) => false,
+    }
+}
+
+/// A scope path prefix as a request path (the root prefix is stored as `""`).
+fn path_or_root(prefix: &str) -> &str {
+    if prefix.is_empty() { "/" } else { prefix }
 }
 
 fn declared(scopes: &ScopeTable) -> String {
