@@ -25,6 +25,11 @@ pub(crate) enum Command {
     Parse(ParseArgs),
     /// Validate and lint a policy: exit 0 with a summary and warnings, or 2 with every error.
     Check(CheckArgs),
+    /// Decide Set-Cookie values on stdin, one a line, as the proxy would for a request to `--url`
+    /// (JSON lines).
+    ///
+    /// Prints cookie values: this is a local tool for your own input.
+    Eval(EvalArgs),
     /// Render the public cookie declaration (HTML page, Markdown or JSON) on stdout.
     Render(RenderArgs),
     /// Judge every Set-Cookie in HAR files against the policy; exit 1 when any would be fixed,
@@ -40,6 +45,64 @@ pub(crate) struct CheckArgs {
     /// The policy file (TOML); `COOKIE_WARDEN_<TABLE>__<KEY>` environment variables override it.
     #[arg(long, value_name = "FILE")]
     pub(crate) config: std::path::PathBuf,
+}
+
+/// `cookie-warden eval --config F --url URL [--header 'Name: value']… [--input text|hex]`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Each output line: {\"input\", \"name\", \"rule\", \"scope\", \"verdict\", \"output\", \
+                  \"violations\": [{\"kind\", \"detail\"}]}. \"output\" is the header that leaves: the input \
+                  for allow (and for anything in report-only mode), the canonical rewrite for fix, null for \
+                  strip and block; \"name\" is the cookie name as a browser reads it; bytes that are not \
+                  UTF-8 appear as \"input_hex\", \"name_hex\", \"output_hex\". Without --header Date, \
+                  Expires is measured against the system clock. Unlike the proxy, this command prints \
+                  cookie values: it only echoes what you give it."
+)]
+pub(crate) struct EvalArgs {
+    /// The policy file (TOML); `COOKIE_WARDEN_<TABLE>__<KEY>` environment variables override it.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: std::path::PathBuf,
+    /// The URL of the request the Set-Cookie headers answer (scheme, host and path choose the scope).
+    #[arg(long, value_name = "URL")]
+    pub(crate) url: cookie_warden_core::request::RequestUrlBuf,
+    /// A request header (`Cookie`, `Sec-GPC`, `Host`) or the response's `Date`; repeatable.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub(crate) headers: Vec<RequestHeader>,
+    /// How stdin lines carry headers: as text, or as hex for bytes a text line cannot hold (CR, LF, non-UTF-8).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = InputFormat::Text)]
+    pub(crate) input: InputFormat,
+}
+
+/// `--header 'Name: value'`: a header name (an HTTP token) and its value, trimmed of spaces and tabs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RequestHeader {
+    /// The header name as given.
+    pub(crate) name: String,
+    /// The value, without surrounding spaces and tabs.
+    pub(crate) value: String,
+}
+
+impl std::str::FromStr for RequestHeader {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let Some((name, value)) = text.split_once(':') else {
+            // The text may hold a cookie value: say what is wrong without echoing it.
+            return Err("expected `Name: value` (no `:` found)".to_owned());
+        };
+        let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        if name.is_empty() || !name.bytes().all(token) {
+            return Err("the text before `:` is not a header name (an HTTP token)".to_owned());
+        }
+        let value = value.trim_matches([' ', '\t']);
+        if value.bytes().any(|b| (b < b' ' && b != b'\t') || b == 0x7f) {
+            return Err(format!("the value of {name} holds a control character"));
+        }
+        Ok(RequestHeader {
+            name: name.to_owned(),
+            value: value.to_owned(),
+        })
+    }
 }
 
 /// `cookie-warden parse [--url URL] [--input text|hex]`.

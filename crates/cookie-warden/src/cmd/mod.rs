@@ -4,6 +4,7 @@ mod audit;
 mod check;
 mod demo;
 mod discover;
+mod eval;
 mod parse;
 mod proxy;
 mod render;
@@ -20,6 +21,7 @@ pub(crate) fn run(command: Command) -> Result<Exit> {
         Command::Proxy(args) => proxy::run(args),
         Command::Parse(args) => parse::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Eval(args) => eval::run(&args),
         Command::Render(args) => render::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Discover(args) => discover::run(&args),

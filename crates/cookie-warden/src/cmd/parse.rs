@@ -145,7 +145,7 @@ fn describe(
 }
 
 /// UTF-8 bytes as a string, others as hex: `(Some(text), None)` or `(None, Some(hex))`.
-fn text_or_hex(bytes: &[u8]) -> (Option<String>, Option<String>) {
+pub(super) fn text_or_hex(bytes: &[u8]) -> (Option<String>, Option<String>) {
     match std::str::from_utf8(bytes) {
         Ok(text) => (Some(text.to_owned()), None),
         Err(_) => (None, Some(bytes.iter().map(|b| format!("{b:02x}")).collect())),
@@ -153,7 +153,7 @@ fn text_or_hex(bytes: &[u8]) -> (Option<String>, Option<String>) {
 }
 
 /// Pairs of hex digits (either case) → bytes; `None` for anything else.
-fn hex_decode(text: &str) -> Option<Vec<u8>> {
+pub(super) fn hex_decode(text: &str) -> Option<Vec<u8>> {
     let digits = text.as_bytes();
     if digits.len() % 2 != 0 || !digits.iter().all(u8::is_ascii_hexdigit) {
         return None;

@@ -1,0 +1,218 @@
+//! `cookie-warden eval`: Set-Cookie values on stdin, one a line → one JSON decision a line, as the
+//! proxy and the layer would decide them for a request to `--url`.
+//!
+//! Each line: `{"input", "name", "rule", "scope", "verdict", "output", "violations": [{"kind",
+//! "detail"}]}`. `output` is the header that leaves (the input for `allow`, the canonical rewrite
+//! for `fix`, `null` for `strip` and `block`; in report-only mode the input leaves unchanged);
+//! `name` is the cookie name as a browser reads it. Bytes that are not UTF-8 follow `parse`'s
+//! convention: the field is `null` and `<field>_hex` holds the bytes in hex.
+//!
+//! `--header 'Name: value'` supplies the request's `Cookie` (the consent cookie is read from it;
+//! several are joined), `Sec-GPC`, `Host` (replaces the URL's host) and the response's `Date`
+//! (the `now` that Expires is measured against; without it, the system clock).
+//!
+//! This command prints cookie values (`input`, `output`): it is a local tool that echoes the
+//! user's own input to the user's own terminal. Nothing here logs or traces.
+
+use std::io::{self, BufRead, BufWriter, Write};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+use cookie_warden_core::cookie_header;
+use cookie_warden_core::decide::Judge;
+use cookie_warden_core::decision::Verdict;
+use cookie_warden_core::http_date::parse_http_date;
+use cookie_warden_core::request::{ConsentCookie, RequestContext, RequestUrlBuf};
+use serde::Serialize;
+
+use super::parse::{hex_decode, text_or_hex};
+use crate::cli::{EvalArgs, InputFormat, RequestHeader};
+use crate::exit::Exit;
+use crate::policy_file;
+
+/// One output line: exactly the fields of DESIGN.md, plus `*_hex` only for bytes that are not UTF-8.
+#[derive(Debug, Serialize)]
+struct DecisionLine<'a> {
+    input: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input_hex: Option<String>,
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name_hex: Option<String>,
+    rule: Option<&'a str>,
+    scope: Option<&'a str>,
+    verdict: &'static str,
+    output: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_hex: Option<String>,
+    violations: Vec<ViolationLine>,
+}
+
+#[derive(Debug, Serialize)]
+struct ViolationLine {
+    kind: &'static str,
+    detail: String,
+}
+
+/// The request and response headers given with `--header`, checked.
+#[derive(Debug, Default)]
+struct GivenHeaders {
+    cookie: Option<Vec<u8>>,
+    gpc: bool,
+    now: Option<i64>,
+    host: Option<String>,
+}
+
+impl GivenHeaders {
+    fn from_args(headers: &[RequestHeader]) -> Result<Self> {
+        let mut given = GivenHeaders::default();
+        for header in headers {
+            let (name, value) = (header.name.as_str(), header.value.as_str());
+            if name.eq_ignore_ascii_case("cookie") {
+                let joined = given.cookie.get_or_insert_with(Vec::new);
+                cookie_header::join(cookie_header::pairs(value.as_bytes()), joined);
+            } else if name.eq_ignore_ascii_case("sec-gpc") {
+                given.gpc = value == "1";
+            } else if name.eq_ignore_ascii_case("date") {
+                let Some(now) = parse_http_date(value.as_bytes()) else {
+                    bail!(
+                        "--header Date: {value:?} is not an HTTP date (e.g. `Sun, 06 Nov 1994 08:49:37 GMT`)"
+                    );
+                };
+                given.now = Some(now);
+            } else if name.eq_ignore_ascii_case("host") {
+                given.host = Some(value.to_owned());
+            } else {
+                bail!("--header {name}: eval reads only Cookie, Sec-GPC, Host and Date");
+            }
+        }
+        Ok(given)
+    }
+}
+
+/// Runs `eval` over stdin.
+pub(crate) fn run(args: &EvalArgs) -> Result<Exit> {
+    let given = GivenHeaders::from_args(&args.headers)?;
+    let url = match &given.host {
+        Some(host) => {
+            let base = args.url.as_url();
+            let scheme = if base.secure { "https" } else { "http" };
+            RequestUrlBuf::parse(&format!("{scheme}://{host}{}", base.path))
+                .with_context(|| format!("--header Host: {host:?} is not a valid host"))?
+        }
+        None => args.url.clone(),
+    };
+    let loaded = policy_file::load(&args.config)?;
+    let policy = &loaded.policy;
+    let consent_cookie = match (policy.consent(), &given.cookie) {
+        (Some(consent), Some(cookie)) => cookie_header::find(cookie, consent.cookie.as_bytes()),
+        _ => None,
+    };
+    let request = RequestContext {
+        url: url.as_url(),
+        method: "GET",
+        gpc: given.gpc,
+        consent_cookie: consent_cookie.map(ConsentCookie),
+    };
+    let judge = policy.judge(&request);
+    let now = match given.now {
+        Some(now) => now,
+        None => system_now()?,
+    };
+    let stdin = io::stdin().lock();
+    let mut out = BufWriter::new(io::stdout().lock());
+    match run_lines(stdin, &mut out, args.input, &judge, now) {
+        Err(err) if is_broken_pipe(&err) => Ok(Exit::Done),
+        other => other,
+    }
+}
+
+fn system_now() -> Result<i64> {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .context("the system clock is before 1970")?;
+    i64::try_from(since.as_secs()).context("the system clock is out of range")
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<io::Error>()
+        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+fn run_lines(
+    mut input: impl BufRead,
+    out: &mut impl Write,
+    format: InputFormat,
+    judge: &Judge<'_, '_>,
+    now: i64,
+) -> Result<Exit> {
+    let mut line = Vec::new();
+    let mut number = 0usize;
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line).context("reading stdin")? == 0 {
+            break;
+        }
+        number += 1;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+        }
+        let record = match format {
+            InputFormat::Text => {
+                let (input, input_hex) = text_or_hex(&line);
+                describe(input, input_hex, &line, judge, now)
+            }
+            InputFormat::Hex => {
+                let text = std::str::from_utf8(&line).ok().map(str::trim);
+                let Some(header) = text.and_then(hex_decode) else {
+                    bail!("stdin line {number}: not hex (expected pairs of hex digits, one header per line)");
+                };
+                describe(text.map(str::to_owned), None, &header, judge, now)
+            }
+        };
+        serde_json::to_writer(&mut *out, &record)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(Exit::Done)
+}
+
+/// The decision on one header as a JSON record.
+fn describe<'p>(
+    input: Option<String>,
+    input_hex: Option<String>,
+    header: &[u8],
+    judge: &Judge<'p, '_>,
+    now: i64,
+) -> DecisionLine<'p> {
+    let decision = judge.decide(header, now);
+    let leaving: Option<&[u8]> = match (decision.enforced, decision.verdict) {
+        (false, _) | (true, Verdict::Allow) => Some(header),
+        (true, Verdict::Fix) => decision.rewritten.as_deref(),
+        (true, Verdict::Strip | Verdict::Block) => None,
+    };
+    let (name, name_hex) = text_or_hex(decision.name);
+    let (output, output_hex) = leaving.map_or((None, None), text_or_hex);
+    DecisionLine {
+        input,
+        input_hex,
+        name,
+        name_hex,
+        rule: decision.rule,
+        scope: decision.scope,
+        verdict: decision.verdict.as_str(),
+        output,
+        output_hex,
+        violations: decision
+            .violations
+            .iter()
+            .map(|v| ViolationLine {
+                kind: v.kind.as_str(),
+                detail: v.detail.clone().into_owned(),
+            })
+            .collect(),
+    }
+}
