@@ -256,6 +256,28 @@ mod tests {
         assert!(err.path.starts_with("log.entries[0]"), "{}", err.path);
     }
 
+    /// Fails every read: stands for the part of a file not yet read.
+    struct Unreadable;
+
+    impl std::io::Read for Unreadable {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("not read yet"))
+        }
+    }
+
+    #[test]
+    fn entries_are_handed_over_before_the_rest_is_read() {
+        use std::io::Read as _;
+        let prefix = format!(r#"{{"log":{{"entries":[{ENTRY},"#);
+        let mut seen = Vec::new();
+        let result = read_entries(prefix.as_bytes().chain(Unreadable), |index, entry| {
+            seen.push((index, entry.request.url));
+            Ok::<(), ()>(())
+        });
+        assert_eq!(seen, [(0, "https://a.example/".to_owned())]);
+        assert!(matches!(result, Err(StreamError::Json(_))));
+    }
+
     #[test]
     fn trailing_garbage_is_an_error() {
         assert!(read(r#"{"log":{"entries":[]}} x"#).is_err());
