@@ -69,5 +69,16 @@ fn matching(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, matching);
+fn compiling(c: &mut Criterion) {
+    let mut group = c.benchmark_group("compile");
+    group.sample_size(10);
+    for rules in [10, 1_000, 10_000] {
+        group.bench_with_input(BenchmarkId::from_parameter(rules), &rules, |b, &rules| {
+            b.iter(|| policy(rules))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, matching, compiling);
 criterion_main!(benches);
