@@ -108,6 +108,11 @@ async fn one_event_per_violating_cookie_with_every_field_and_no_value() {
             event.get("scope").is_none(),
             "www.example is in no scope: {event}"
         );
+        assert!(
+            event.get("consent.cookie").is_none(),
+            "the policy has no [consent]: {event}"
+        );
+        assert!(event.get("error").is_none(), "{event}");
     }
 
     let theme = by_name(&events, "theme");
