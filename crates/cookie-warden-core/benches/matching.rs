@@ -74,7 +74,7 @@ fn compiling(c: &mut Criterion) {
     group.sample_size(10);
     for rules in [10, 1_000, 10_000] {
         group.bench_with_input(BenchmarkId::from_parameter(rules), &rules, |b, &rules| {
-            b.iter(|| policy(rules))
+            b.iter(|| policy(rules));
         });
     }
     group.finish();
