@@ -331,3 +331,30 @@ async fn on_decision_sees_every_header_in_order_allowed_ones_included() {
         ]
     );
 }
+
+#[tokio::test]
+async fn headers_that_are_not_utf8_are_judged_as_bytes() {
+    // `sid` with a Latin-1 value passes byte for byte; an unlisted name with a Latin-1 byte goes.
+    let allowed: &[u8] = b"sid=caf\xe9; Path=/; Secure; HttpOnly; SameSite=Lax";
+    let service = CookieWarden::new(
+        service_fn(move |_req: Request<Full<Bytes>>| async move {
+            let mut response = response_with(&[], "");
+            response
+                .headers_mut()
+                .append(SET_COOKIE, HeaderValue::from_bytes(b"caf\xe9=SENTINEL").unwrap());
+            response
+                .headers_mut()
+                .append(SET_COOKIE, HeaderValue::from_bytes(allowed).unwrap());
+            Ok::<_, Infallible>(response)
+        }),
+        policy(POLICY),
+    );
+    let response = service.oneshot(request(HTTPS, &[])).await.unwrap();
+    let left: Vec<&[u8]> = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(HeaderValue::as_bytes)
+        .collect();
+    assert_eq!(left, [allowed]);
+}
