@@ -139,6 +139,8 @@ fn toml_syntax_errors_and_missing_files_are_errors() {
             matches!(&errors.errors()[0].source, Source::File(p) if p.ends_with("syntax.toml")),
             "{errors}"
         );
+        let line = errors.errors()[0].to_string();
+        assert!(line.contains("syntax.toml: TOML parse error at line 2"), "{line}");
 
         let errors = from_figment(&standard("absent.toml")).unwrap_err();
         assert!(errors.to_string().contains("absent.toml"), "{errors}");

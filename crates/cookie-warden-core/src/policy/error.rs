@@ -121,6 +121,10 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.0.is_empty() {
+            // The file as a whole (a syntax error): no key to name.
+            return write!(f, "{}: {}", self.source, self.message);
+        }
         write!(f, "{}: {}: {}", self.source, self.key, self.message)
     }
 }

@@ -198,11 +198,15 @@ fn describe(base: &KeyPath, kind: &Kind) -> (KeyPath, String) {
     }
 }
 
+/// Lowercases the first letter of a message, unless it starts an acronym (`TOML parse error`).
 fn lowercase_first(text: &str) -> String {
     let mut chars = text.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if !second.is_uppercase() => first
+            .to_lowercase()
+            .chain(text[first.len_utf8()..].chars())
+            .collect(),
+        _ => text.to_owned(),
     }
 }
 
