@@ -319,7 +319,10 @@ fn granted_by_list(value: &[u8], separator: &[u8]) -> CategorySet {
 }
 
 fn find_subslice(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(haystack, needle)
+    match needle {
+        [byte] => memchr::memchr(*byte, haystack),
+        _ => memchr::memmem::find(haystack, needle),
+    }
 }
 
 fn granted_by_json(value: &[u8]) -> CategorySet {

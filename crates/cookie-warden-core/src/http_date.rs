@@ -19,6 +19,7 @@
 //! ```
 
 use crate::cookie_header::trim_ows;
+use crate::set_cookie::date::days_from_civil;
 
 const SHORT_DAYS: [&[u8]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
 const LONG_DAYS: [&[u8]; 7] = [
@@ -159,18 +160,7 @@ fn unix_seconds(year: i64, month: u8, day: u8, seconds_of_day: i64) -> Option<i6
     if day == 0 || day > days_in_month {
         return None;
     }
-    Some(days_from_civil(year, i64::from(month), i64::from(day)) * 86_400 + seconds_of_day)
-}
-
-/// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    Some(days_from_civil(year, u32::from(month), u32::from(day)) * 86_400 + seconds_of_day)
 }
 
 #[cfg(test)]
