@@ -1,0 +1,27 @@
+//! A real browser for end-to-end tests: Debian's Chromium, headless, driven over the DevTools
+//! protocol with `chromiumoxide` (no WebDriver, no downloaded browser).
+//!
+//! What cookie-warden promises is about what ends up in a browser's cookie jar, so the browser
+//! tests read that jar itself (`Storage.getCookies`, HttpOnly cookies included) after visiting
+//! pages through the real `cookie-warden proxy`.
+//!
+//! * [`Chromium`] starts the browser with a fresh profile and kills it when dropped.
+//! * [`Chromium::launch_for_test`] applies the CI rule: with `CI=true` a missing browser fails the
+//!   test; elsewhere it prints one `BROWSER TEST DID NOT RUN` line and the test returns.
+//! * [`StoredCookie`] is one cookie of the store, without its value.
+//! * [`TestSite`] is an upstream whose pages set the cookies a test gives them and which records
+//!   the cookie names every request carried; [`TestCertificate`] lets the proxy serve https.
+
+mod chromium;
+mod site;
+mod store;
+mod tls;
+
+pub use chromium::{
+    BrowserError, Chromium, LaunchOptions, browser_required, executable, navigate, run_script, screenshot,
+    visit,
+};
+pub use chromiumoxide::Page;
+pub use site::{ECHO_PATH, SeenRequest, SitePage, TestSite};
+pub use store::{StoredCookie, StoredSameSite};
+pub use tls::TestCertificate;
