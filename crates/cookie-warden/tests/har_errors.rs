@@ -128,4 +128,16 @@ fn a_missing_file_is_a_usage_error() {
         stderr.contains("nope.har") && stderr.contains("cannot read"),
         "{stderr}"
     );
+    let output = run([
+        "audit".as_ref(),
+        "--config".as_ref(),
+        policy.as_os_str(),
+        dir.as_os_str(),
+    ]);
+    let (_, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr.contains("cannot read the HAR file: it is a directory"),
+        "{stderr}"
+    );
 }

@@ -192,7 +192,11 @@ pub(crate) fn read_file(
         source,
     };
     let handle = File::open(file).map_err(io_error)?;
-    let len = handle.metadata().map_err(io_error)?.len();
+    let metadata = handle.metadata().map_err(io_error)?;
+    if metadata.is_dir() {
+        return Err(io_error(std::io::Error::other("it is a directory")));
+    }
+    let len = metadata.len();
     let bar = if progress && len >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
         bar.set_style(
@@ -225,6 +229,10 @@ pub(crate) fn read_file(
         Err(StreamError::Json(error)) => Err(HarError::Json {
             file: file.to_owned(),
             error,
+        }),
+        Err(StreamError::Io(source)) => Err(HarError::Io {
+            file: file.to_owned(),
+            source,
         }),
         Err(StreamError::Entry((path, message))) => Err(HarError::Entry {
             file: file.to_owned(),

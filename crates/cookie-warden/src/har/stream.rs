@@ -41,6 +41,7 @@ pub(crate) fn read_entries<R: Read, E>(
     match (result, state.failure) {
         (_, Some(failure)) => Err(StreamError::Entry(failure)),
         (Ok(()), None) => Ok(()),
+        (Err(err), None) if err.is_io() => Err(StreamError::Io(err.into())),
         (Err(err), None) => Err(StreamError::Json(JsonError {
             path: track.path().to_string(),
             line: err.line(),
@@ -57,6 +58,8 @@ pub(crate) enum StreamError<E> {
     Json(JsonError),
     /// The entry callback refused an entry.
     Entry(E),
+    /// Reading failed.
+    Io(std::io::Error),
 }
 
 /// serde_json's message without its " at line L column C" suffix (reported separately).
@@ -275,7 +278,7 @@ mod tests {
             Ok::<(), ()>(())
         });
         assert_eq!(seen, [(0, "https://a.example/".to_owned())]);
-        assert!(matches!(result, Err(StreamError::Json(_))));
+        assert!(matches!(result, Err(StreamError::Io(_))));
     }
 
     #[test]
