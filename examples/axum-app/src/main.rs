@@ -9,6 +9,7 @@
 //! curl -si -H 'Host: www.fora.se' http://127.0.0.1:3000/rogue      # stripped: unlisted
 //! curl -si -H 'Host: www.fora.se' http://127.0.0.1:3000/over-long  # fixed: lifetime cut to the limit
 //! curl -si -H 'Host: www.fora.se' http://127.0.0.1:3000/insecure   # fixed: Secure, HttpOnly, SameSite added
+//! curl -si -H 'Host: www.fora.se' http://127.0.0.1:3000/oversize   # stripped: over 4096 bytes, browsers drop it
 //! ```
 //!
 //! Each violation is logged as a `cookie_warden` event (never with the cookie's value). Another
@@ -37,7 +38,7 @@ const OVER_LONG: &str = "accepted_cookies=true; Max-Age=946080000; Path=/; Secur
 const INSECURE: &str = "__RequestVerificationToken=Cf8bZ1x0; Path=/";
 
 async fn index() -> &'static str {
-    "routes: /allowed /rogue /over-long /insecure (send Host: www.fora.se)\n"
+    "routes: /allowed /rogue /over-long /insecure /oversize (send Host: www.fora.se)\n"
 }
 
 async fn allowed() -> impl IntoResponse {
@@ -55,6 +56,16 @@ async fn over_long() -> impl IntoResponse {
     (AppendHeaders([(SET_COOKIE, OVER_LONG)]), "over-long cookie set\n")
 }
 
+/// The cookie-banner cookie with a value longer than browsers store (name and value over 4096
+/// bytes): a browser drops it, so it must not leave.
+async fn oversize() -> impl IntoResponse {
+    let header = format!(
+        "accepted_cookies={}; Path=/; Secure; SameSite=Lax",
+        "x".repeat(5000)
+    );
+    (AppendHeaders([(SET_COOKIE, header)]), "oversize cookie set\n")
+}
+
 async fn insecure() -> impl IntoResponse {
     (AppendHeaders([(SET_COOKIE, INSECURE)]), "insecure cookie set\n")
 }
@@ -67,6 +78,7 @@ fn app(policy: CompiledPolicy) -> Router {
         .route("/rogue", get(rogue))
         .route("/over-long", get(over_long))
         .route("/insecure", get(insecure))
+        .route("/oversize", get(oversize))
         // In production a TLS terminator sits in front of the app: without this, a browser on
         // plain http would drop the `Secure` cookies, and so does the policy.
         .layer(CookieWardenLayer::new(policy).served_over_https(true))
@@ -150,6 +162,11 @@ mod tests {
         assert_eq!(cookies.len(), 1);
         assert!(cookies[0].starts_with("accepted_cookies=true; "), "{cookies:?}");
         assert!(!cookies[0].contains("946080000"), "{cookies:?}");
+    }
+
+    #[tokio::test]
+    async fn oversize_is_stripped() {
+        assert!(get_cookies("/oversize").await.is_empty());
     }
 
     #[tokio::test]
