@@ -96,6 +96,29 @@ fn a_bad_env_override_names_the_variable() {
 }
 
 #[test]
+fn checks_caused_by_env_overrides_name_the_variable() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file(
+            "policy.toml",
+            "version = 1\n[[cookie]]\nname = \"__Host-sid\"\nlifetime = \"session\"\n",
+        )?;
+        jail.set_env("COOKIE_WARDEN_ENFORCEMENT__MAX_LIFETIME", "2y");
+        jail.set_env("COOKIE_WARDEN_DEFAULTS__SECURE", "false");
+        let errors = from_figment(&standard("policy.toml")).unwrap_err();
+        let text = errors.to_string();
+        assert!(
+            text.contains("environment variable COOKIE_WARDEN_ENFORCEMENT__MAX_LIFETIME: enforcement.max_lifetime: max_lifetime `2y` is over 400 days"),
+            "{text}"
+        );
+        assert!(
+            text.contains("environment variable COOKIE_WARDEN_DEFAULTS__SECURE: cookie[0].secure: `__Host-sid` is a __Host- cookie"),
+            "{text}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
 fn an_unknown_env_key_is_an_error() {
     figment::Jail::expect_with(|jail| {
         jail.create_file("policy.toml", POLICY)?;

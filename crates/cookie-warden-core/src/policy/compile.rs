@@ -41,20 +41,47 @@ use crate::policy::scopes::{
     HostPattern, ScopeTable, check_domain, check_host, check_path, check_scope_path, path_matches,
 };
 
+/// One problem without its source yet.
+#[derive(Debug)]
+pub(crate) struct Finding {
+    /// The key the problem is reported at.
+    pub(crate) key: KeyPath,
+    /// The key whose value caused it, when that is another key (a rule's requirement inherited
+    /// from `[defaults]`): its source is the one named.
+    pub(crate) cause: Option<KeyPath>,
+    pub(crate) message: String,
+}
+
 /// Problems without their source yet: key path and message.
 #[derive(Debug, Default)]
 pub(crate) struct Findings {
-    pub(crate) errors: Vec<(KeyPath, String)>,
-    pub(crate) lints: Vec<(KeyPath, String)>,
+    pub(crate) errors: Vec<Finding>,
+    pub(crate) lints: Vec<Finding>,
 }
 
 impl Findings {
     fn error(&mut self, key: KeyPath, message: impl Into<String>) {
-        self.errors.push((key, message.into()));
+        self.errors.push(Finding {
+            key,
+            cause: None,
+            message: message.into(),
+        });
+    }
+
+    fn error_caused_by(&mut self, key: KeyPath, cause: Option<KeyPath>, message: impl Into<String>) {
+        self.errors.push(Finding {
+            key,
+            cause,
+            message: message.into(),
+        });
     }
 
     fn lint(&mut self, key: KeyPath, message: impl Into<String>) {
-        self.lints.push((key, message.into()));
+        self.lints.push(Finding {
+            key,
+            cause: None,
+            message: message.into(),
+        });
     }
 }
 
@@ -388,6 +415,10 @@ fn compile_rules(
         };
 
         let secure = rule.secure.unwrap_or(d.secure);
+        let secure_cause = rule
+            .secure
+            .is_none()
+            .then(|| KeyPath::root().key("defaults").key("secure"));
         let http_only = rule.http_only.unwrap_or(d.http_only);
         let same_site = rule.same_site.unwrap_or(d.same_site);
         let from_defaults = |set: bool| {
@@ -424,8 +455,9 @@ fn compile_rules(
                     );
                 }
                 if !secure {
-                    findings.error(
+                    findings.error_caused_by(
                         key.key("secure"),
+                        secure_cause.clone(),
                         format!(
                             "`{name}` is a __Host- cookie: it must be secure, but {}",
                             from_defaults(rule.secure.is_some())
@@ -433,8 +465,9 @@ fn compile_rules(
                     );
                 }
             }
-            NamePrefix::Secure if !secure => findings.error(
+            NamePrefix::Secure if !secure => findings.error_caused_by(
                 key.key("secure"),
+                secure_cause,
                 format!(
                     "`{name}` is a __Secure- cookie: it must be secure, but {}",
                     from_defaults(rule.secure.is_some())

@@ -30,7 +30,7 @@ use figment::providers::{Format, Toml};
 use figment::value::{Dict, Num, Tag, Value};
 use figment::{Figment, error::Kind};
 
-use crate::policy::compile::{Findings, compile};
+use crate::policy::compile::{Finding, Findings, compile};
 use crate::policy::compiled::CompiledPolicy;
 use crate::policy::error::{Diagnostic, KeyPath, KeySegment, Lint, PolicyErrors, Source};
 use crate::policy::model::PolicyFile;
@@ -132,29 +132,22 @@ fn load(figment: &Figment, fallback: &Source) -> Result<Loaded, PolicyErrors> {
     let mut findings = Findings::default();
     let policy = file.and_then(|file| compile(file, &mut findings));
     let keep = |key: &KeyPath| !set_aside.iter().any(|p| key.starts_with(p));
+    let diagnostic = |finding: Finding| Diagnostic {
+        source: sources.of(finding.cause.as_ref().unwrap_or(&finding.key)),
+        key: finding.key,
+        message: finding.message,
+    };
     errors.extend(
         findings
             .errors
             .into_iter()
-            .filter(|(key, _)| keep(key))
-            .map(|(key, message)| Diagnostic {
-                source: sources.of(&key),
-                key,
-                message,
-            }),
+            .filter(|f| keep(&f.key))
+            .map(diagnostic),
     );
     if !errors.is_empty() {
         return Err(PolicyErrors::new(errors));
     }
-    let warnings = findings
-        .lints
-        .into_iter()
-        .map(|(key, message)| Diagnostic {
-            source: sources.of(&key),
-            key,
-            message,
-        })
-        .collect();
+    let warnings = findings.lints.into_iter().map(diagnostic).collect();
     match policy {
         Some(policy) => Ok(Loaded { policy, warnings }),
         None => Err(PolicyErrors::new(vec![Diagnostic {
