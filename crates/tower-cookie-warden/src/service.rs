@@ -81,3 +81,29 @@ where
         ResponseFuture::new(self.inner.call(req), pending)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use cookie_warden_core::policy::load;
+
+    #[test]
+    fn the_inner_service_is_reachable_and_the_policy_shared() {
+        let policy = load::from_toml_str("t.toml", "version = 1").unwrap().policy;
+        let layer = CookieWarden::<()>::layer(policy);
+        let mut service = tower_layer::Layer::layer(&layer, 7_u8);
+        assert_eq!(*service.get_ref(), 7);
+        *service.get_mut() = 8;
+        let clone = service.clone();
+        assert!(Arc::ptr_eq(&service.policy().load(), &layer.policy().load()));
+        layer
+            .policy()
+            .store(load::from_toml_str("t2.toml", "version = 1").unwrap().policy);
+        assert!(
+            Arc::ptr_eq(&clone.policy().load(), &layer.policy().load()),
+            "one handle for all"
+        );
+        assert_eq!(service.into_inner(), 8);
+    }
+}
