@@ -147,6 +147,15 @@ async fn the_demo_serves_every_area_and_only_the_declared_cookies_arrive() {
     assert_eq!(echo.text(), r#"{"cookies":["first","second"]}"#);
     assert_eq!(get(&demo, "/js-cookie").await.status, StatusCode::OK);
 
+    // The policy's declaration page, rendered from the live policy by the proxy itself.
+    let english = get(&demo, "/cookies").await;
+    assert_eq!(english.status, StatusCode::OK);
+    assert_eq!(english.headers["content-type"], "text/html; charset=utf-8");
+    assert!(english.text().contains("About cookies"), "{}", english.text());
+    assert!(english.text().contains("PortalAlias"));
+    let swedish = get(&demo, "/cookies?lang=sv").await;
+    assert!(swedish.text().contains("Om cookies"));
+
     // Each rogue cookie was logged as a violation.
     let line = demo.wait_for_log("cookie policy violation", 0, std::time::Duration::from_secs(20));
     assert!(line.is_some(), "violations are logged: {:?}", demo.stderr());

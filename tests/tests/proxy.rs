@@ -72,6 +72,23 @@ async fn handle(request: Request<Incoming>) -> Response<Body> {
             tokio::time::sleep(Duration::from_secs(3)).await;
             Response::new(full("slow\n"))
         }
+        "/reset-mid-body" => {
+            // One chunk (sent with the head), then the upstream fails mid-body (its connection is cut).
+            let stream = futures_util::stream::unfold(0u8, |step| async move {
+                match step {
+                    0 => Some((Ok(Frame::data(Bytes::from_static(b"first chunk\n"))), 1)),
+                    1 => {
+                        tokio::time::sleep(Duration::from_millis(300)).await;
+                        Some((
+                            Err::<Frame<Bytes>, upstream::BoxError>("upstream fails mid-body".into()),
+                            2,
+                        ))
+                    }
+                    _ => None,
+                }
+            });
+            Response::new(BodyExt::boxed(StreamBody::new(stream)))
+        }
         "/echo-headers" => {
             let mut lines = String::new();
             for (name, value) in request.headers() {
@@ -315,6 +332,10 @@ async fn websocket_echo_passes_through_with_the_policy_applied_to_the_101() {
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             tokio::spawn(async move {
+                #[expect(
+                    clippy::result_large_err,
+                    reason = "tungstenite's callback returns its own error response"
+                )]
                 let add_cookies = |_request: &WsRequest, mut response: WsResponse| {
                     for value in cookie_headers() {
                         response
@@ -555,6 +576,7 @@ async fn the_metrics_endpoint_counts_without_values() {
         &["violation=\"lifetime_exceeded\"", "action=\"fixed\""],
     );
     assert!(fixed.ends_with(" 2"), "{fixed}");
+    assert!(line("cookie_warden_set_cookie_total{", &["verdict=\"allow\""]).ends_with(" 2"));
     assert!(line("cookie_warden_set_cookie_total{", &["verdict=\"strip\""]).ends_with(" 2"));
     assert!(line("cookie_warden_set_cookie_total{", &["verdict=\"fix\""]).ends_with(" 2"));
     assert!(line("cookie_warden_requests_total{", &["status=\"2xx\""]).ends_with(" 2"));
@@ -625,6 +647,10 @@ async fn tls_on_the_listener_serves_https_and_judges_requests_as_secure() {
                 .header(header::HOST, HOST)
                 .body(Full::new(Bytes::new()))
                 .unwrap();
+            sender
+                .ready()
+                .await
+                .expect("the connection is ready for the next request");
             let response = sender.send_request(request).await.unwrap();
             let headers = response.headers().clone();
             let body = response.into_body().collect().await.unwrap().to_bytes();
@@ -646,5 +672,83 @@ async fn tls_on_the_listener_serves_https_and_judges_requests_as_secure() {
         replies[1].1.contains("x-forwarded-proto: https\n"),
         "{}",
         replies[1].1
+    );
+}
+
+/// Sends raw bytes on a new connection and returns what the proxy answers before it closes
+/// (bounded).
+async fn raw_exchange(proxy: &Running, request: &[u8], pause_after: Duration) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(proxy.address).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        tokio::time::sleep(pause_after).await;
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        String::from_utf8_lossy(&answer).into_owned()
+    };
+    tokio::time::timeout(Duration::from_secs(30), exchange)
+        .await
+        .expect("the proxy answers in time")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_oversized_request_head_is_refused() {
+    let setup = start(&policy("strip", true), &["--max-header-bytes", "16384"]).await;
+    let request = format!(
+        "GET /cookies HTTP/1.1\r\nHost: {HOST}\r\nX-Padding: {}\r\nConnection: close\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    let answer = raw_exchange(&setup.proxy, request.as_bytes(), Duration::ZERO).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    assert_eq!(
+        get(&setup.proxy, "/cookies").await.status,
+        StatusCode::OK,
+        "the proxy keeps serving"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_that_stalls_mid_upload_gets_a_408() {
+    let setup = start(&policy("strip", true), &["--body-idle-timeout", "300ms"]).await;
+    let request =
+        format!("POST /upload HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: 1000\r\n\r\nonly a little");
+    let answer = raw_exchange(&setup.proxy, request.as_bytes(), Duration::ZERO).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let line = setup
+        .proxy
+        .wait_for_log("body failed mid-stream", 0, LOG_WAIT)
+        .expect("a body event");
+    assert!(
+        line.contains("\"body\":\"request\"") && line.contains("\"kind\":\"timeout\""),
+        "{line}"
+    );
+    assert_eq!(
+        get(&setup.proxy, "/cookies").await.status,
+        StatusCode::OK,
+        "the proxy keeps serving"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_upstream_failing_mid_body_cuts_the_response_with_an_event() {
+    let setup = start(&policy("strip", true), &[]).await;
+    let request = format!("GET /reset-mid-body HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n");
+    let answer = raw_exchange(&setup.proxy, request.as_bytes(), Duration::ZERO).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("first chunk"), "{answer}");
+    assert!(
+        !answer.ends_with("0\r\n\r\n"),
+        "a cut body must not look complete: {answer}"
+    );
+    let line = setup
+        .proxy
+        .wait_for_log("body failed mid-stream", 0, LOG_WAIT)
+        .expect("a body event");
+    assert!(line.contains("\"body\":\"response\""), "{line}");
+    assert_eq!(
+        get(&setup.proxy, "/cookies").await.status,
+        StatusCode::OK,
+        "the proxy keeps serving"
     );
 }

@@ -2,7 +2,7 @@
 //!
 //! | metric | labels |
 //! |---|---|
-//! | `cookie_warden_set_cookie_total` | `verdict` (`fix`, `strip`, `block`) |
+//! | `cookie_warden_set_cookie_total` | `verdict` (`allow`, `fix`, `strip`, `block`) |
 //! | `cookie_warden_violations_total` | `violation` (one kind each), `action`, `scope`, `source`, and `rule` only when the policy's `[metrics] rule_label = true` |
 //! | `cookie_warden_requests_total` | `status` (the class: `2xx`, `5xx`, …) |
 //! | `cookie_warden_upstream_errors_total` | `kind` (`refused`, `connect_timeout`, `head_timeout`, `client_body_timeout`, `broken`) |
@@ -16,14 +16,14 @@ use std::convert::Infallible;
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
-use cookie_warden_core::decision::ViolationKind;
+use cookie_warden_core::decision::{Decision, ViolationKind};
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
-use tower_cookie_warden::{CookieSource, PolicyHandle, ViolationReport};
+use tower_cookie_warden::{PolicyHandle, ViolationReport};
 
 /// Installs the Prometheus recorder as the global `metrics` recorder.
 ///
@@ -57,15 +57,14 @@ pub(crate) fn install() -> Result<PrometheusHandle> {
     Ok(handle)
 }
 
+/// Counts one judged `Set-Cookie` header (the layer's `on_decision` hook).
+pub(crate) fn record_decision(decision: &Decision<'_, '_>) {
+    metrics::counter!("cookie_warden_set_cookie_total", "verdict" => decision.verdict.as_str()).increment(1);
+}
+
 /// Counts one violation report (the layer's `on_violation` hook). `policy` says whether the rule
 /// may be a label.
 pub(crate) fn record_violation(report: &ViolationReport<'_>, policy: &PolicyHandle) {
-    if report.source == CookieSource::Response {
-        let verdict = report
-            .decision
-            .map_or("strip", |decision| decision.verdict.as_str());
-        metrics::counter!("cookie_warden_set_cookie_total", "verdict" => verdict).increment(1);
-    }
     let rule_label = policy.load().source().metrics.rule_label;
     let scope = report.scope.unwrap_or("").to_owned();
     let rule = if rule_label {

@@ -7,6 +7,7 @@ use tower_cookie_warden::PolicyHandle;
 
 use crate::cli::ProxyArgs;
 use crate::exit::Exit;
+use crate::proxy::declaration::DeclarationPage;
 use crate::proxy::forward::{Forward, ForwardOptions, Upstream};
 use crate::proxy::{Serve, reload, server};
 use crate::{logging, policy_file};
@@ -50,7 +51,10 @@ pub(crate) fn run(args: ProxyArgs) -> Result<Exit> {
             trust_forwarded: serve.trust_forwarded,
             timeouts: serve.timeouts,
         });
-        let service = crate::proxy::policy_layer(&handle, &serve).layer(forward);
+        let service = DeclarationPage::new(
+            crate::proxy::policy_layer(&handle, &serve).layer(forward),
+            handle.clone(),
+        );
         let (listener, bound) = server::bind(serve.listen)
             .await
             .with_context(|| format!("cannot listen on {}", serve.listen))?;

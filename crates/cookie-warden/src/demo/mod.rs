@@ -26,6 +26,7 @@ use tower_cookie_warden::PolicyHandle;
 
 use crate::cli::DemoArgs;
 use crate::exit::Exit;
+use crate::proxy::declaration::DeclarationPage;
 use crate::proxy::forward::{Forward, ForwardOptions, Upstream as UpstreamUrl};
 use crate::proxy::{Serve, reload, server};
 use crate::{logging, policy_file};
@@ -81,10 +82,8 @@ pub(crate) fn run(args: DemoArgs) -> Result<Exit> {
             trust_forwarded: false,
             timeouts: serve.timeouts,
         });
-        let service = areas::AreaRouting::new(
-            crate::proxy::policy_layer(&handle, &serve).layer(forward),
-            Arc::clone(&areas),
-        );
+        let policed = crate::proxy::policy_layer(&handle, &serve).layer(forward);
+        let service = areas::AreaRouting::new(DeclarationPage::new(policed, handle.clone()), Arc::clone(&areas));
         let (listener, bound) =
             server::bind(serve.listen).await.with_context(|| format!("cannot listen on {}", serve.listen))?;
         println!("listening on {}://{bound}", serve.scheme());

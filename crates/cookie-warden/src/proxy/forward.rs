@@ -23,7 +23,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use super::errors::UpstreamFailure;
 use super::headers::{ClientInfo, ForwardedStyle, strip_hop_by_hop};
-use super::timeouts::{IdleTimeoutBody, Timeouts};
+use super::timeouts::{BodySide, IdleTimeoutBody, Timeouts};
 use super::upgrade;
 
 /// A response body: the upstream's, streamed, or a short one the proxy made itself.
@@ -33,6 +33,8 @@ pub(crate) type ProxyBody = Either<IdleTimeoutBody<Incoming>, Full<Bytes>>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Upstream {
     authority: Authority,
+    /// The authority as a `Host` value, for requests that name no host.
+    host: HeaderValue,
     /// The base path without a trailing `/` (empty for the root).
     base_path: String,
 }
@@ -58,8 +60,11 @@ impl Upstream {
         if uri.query().is_some() {
             return Err(format!("invalid upstream URL `{url}`: a query is not allowed"));
         }
+        let host = HeaderValue::from_str(authority.as_str())
+            .map_err(|_| format!("invalid upstream URL `{url}`: the host is not a header value"))?;
         Ok(Self {
             authority,
+            host,
             base_path: uri.path().trim_end_matches('/').to_owned(),
         })
     }
@@ -186,9 +191,13 @@ impl Inner {
             original_host.as_ref(),
             options.trust_forwarded,
         );
-        if let Some(host) = options.upstream_host.as_ref().or(original_host.as_ref()) {
-            parts.headers.insert(header::HOST, host.clone());
-        }
+        // A client that named no host (HTTP/1.0) gets the upstream's own, as HTTP/1.1 needs one.
+        let host = options
+            .upstream_host
+            .as_ref()
+            .or(original_host.as_ref())
+            .unwrap_or(&options.upstream.host);
+        parts.headers.insert(header::HOST, host.clone());
 
         let original_uri = std::mem::take(&mut parts.uri);
         parts.uri = match options.upstream.uri_for(&original_uri) {
@@ -202,8 +211,10 @@ impl Inner {
         };
         parts.version = Version::HTTP_11;
         let method = parts.method.clone();
-        let upstream_request =
-            Request::from_parts(parts, IdleTimeoutBody::new(body, options.timeouts.body_idle));
+        let upstream_request = Request::from_parts(
+            parts,
+            IdleTimeoutBody::new(body, options.timeouts.body_idle, BodySide::Request),
+        );
 
         let response = tokio::time::timeout(
             options.timeouts.upstream_head,
@@ -245,7 +256,7 @@ impl Inner {
             strip_hop_by_hop(response.headers_mut());
         }
         let idle = options.timeouts.body_idle;
-        response.map(|body| Either::Left(IdleTimeoutBody::new(body, idle)))
+        response.map(|body| Either::Left(IdleTimeoutBody::new(body, idle, BodySide::Response)))
     }
 }
 

@@ -8,8 +8,10 @@
 //! - [`forward`]: the forwarding service (pooled client, hop-by-hop headers, `X-Forwarded-*`);
 //! - [`headers`]: hop-by-hop and forwarding headers; [`upgrade`]: WebSocket pass-through;
 //! - [`errors`]: `502`/`504` responses; [`timeouts`]: every time limit;
-//! - [`tls`]: the optional TLS listener; [`reload`]: SIGHUP and file-change reload.
+//! - [`tls`]: the optional TLS listener; [`reload`]: SIGHUP and file-change reload;
+//! - [`declaration`]: the public cookie declaration page at the policy's `[declaration] path`.
 
+pub(crate) mod declaration;
 pub(crate) mod errors;
 pub(crate) mod forward;
 pub(crate) mod headers;
@@ -102,12 +104,13 @@ impl Serve {
 }
 
 /// The cookie policy layer as the proxy configures it: forwarding headers and https as the
-/// command line says, and every violation counted in the metrics.
+/// command line says, and every decision and violation counted in the metrics.
 pub(crate) fn policy_layer(handle: &PolicyHandle, serve: &Serve) -> CookieWardenLayer {
     let counted = handle.clone();
     CookieWardenLayer::new(handle.clone())
         .trust_forwarded_headers(serve.trust_forwarded)
         .served_over_https(serve.https)
+        .on_decision(crate::metrics::record_decision)
         .on_violation(move |report| crate::metrics::record_violation(report, &counted))
 }
 

@@ -83,19 +83,47 @@ pin_project! {
         sleep: Pin<Box<Sleep>>,
         idle: Duration,
         armed: bool,
+        side: BodySide,
+    }
+}
+
+/// Which body an [`IdleTimeoutBody`] wraps, for its failure event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodySide {
+    /// The client's request body, on its way to the upstream.
+    Request,
+    /// The upstream's response body, on its way to the client.
+    Response,
+}
+
+impl BodySide {
+    fn as_str(self) -> &'static str {
+        match self {
+            BodySide::Request => "request",
+            BodySide::Response => "response",
+        }
     }
 }
 
 impl<B> IdleTimeoutBody<B> {
     /// Wraps `inner` so that it may pause for at most `idle` between frames.
-    pub(crate) fn new(inner: B, idle: Duration) -> Self {
+    pub(crate) fn new(inner: B, idle: Duration, side: BodySide) -> Self {
         Self {
             inner,
             sleep: Box::pin(tokio::time::sleep(idle)),
             idle,
             armed: false,
+            side,
         }
     }
+}
+
+/// Emits the event and counts a body that failed mid-stream (its peer reset, closed early or
+/// stalled); the exchange ends there, and hyper closes the connection or resets the stream.
+fn report_body_failure(side: BodySide, kind: &'static str, error: &dyn std::error::Error) {
+    metrics::counter!("cookie_warden_body_errors_total", "side" => side.as_str(), "kind" => kind)
+        .increment(1);
+    tracing::warn!(target: "cookie_warden::proxy", error = %error, body = side.as_str(), kind, "body failed mid-stream");
 }
 
 impl<B: fmt::Debug> fmt::Debug for IdleTimeoutBody<B> {
@@ -125,14 +153,23 @@ where
         let this = self.project();
         if let Poll::Ready(frame) = this.inner.poll_frame(cx) {
             *this.armed = false;
-            return Poll::Ready(frame.map(|result| result.map_err(Into::into)));
+            let side = *this.side;
+            return Poll::Ready(frame.map(|result| {
+                result.map_err(|error| {
+                    let error: BoxError = error.into();
+                    report_body_failure(side, "broken", &*error);
+                    error
+                })
+            }));
         }
         if !*this.armed {
             this.sleep.as_mut().reset(Instant::now() + *this.idle);
             *this.armed = true;
         }
         ready!(this.sleep.as_mut().poll(cx));
-        Poll::Ready(Some(Err(Box::new(BodyIdleTimeout(*this.idle)))))
+        let error = BodyIdleTimeout(*this.idle);
+        report_body_failure(*this.side, "timeout", &error);
+        Poll::Ready(Some(Err(Box::new(error))))
     }
 
     fn is_end_stream(&self) -> bool {
@@ -168,7 +205,7 @@ mod tests {
     async fn a_stalled_body_times_out() {
         use http_body_util::BodyExt;
         let (mut tx, body) = http_body_util::channel::Channel::<Bytes, BoxError>::new(1);
-        let mut body = IdleTimeoutBody::new(body, Duration::from_secs(1));
+        let mut body = IdleTimeoutBody::new(body, Duration::from_secs(1), BodySide::Response);
         tx.send_data(Bytes::from_static(b"first")).await.unwrap();
         let first = body.frame().await.unwrap().unwrap();
         assert_eq!(first.into_data().unwrap(), "first");
