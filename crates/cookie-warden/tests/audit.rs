@@ -354,3 +354,38 @@ fn several_files_add_up() {
     assert_eq!(report["files"].as_array().unwrap().len(), 2);
     assert_eq!(report["summary"]["set_cookie_headers"], 7);
 }
+
+#[test]
+fn loopback_http_counts_as_secure_as_browsers_do() {
+    let dir = scratch("loopback_http_counts_as_secure_as_browsers_do");
+    let policy = write(
+        &dir,
+        "policy.toml",
+        "version = 1\n[[cookie]]\nname = \"sid\"\nlifetime = \"session\"\n",
+    );
+    let set = format!("sid={SECRET}; Path=/; Secure; HttpOnly; SameSite=Lax");
+    let verdict = |url: &str| {
+        let file = write(
+            &dir,
+            "traffic.har",
+            &har(&[Exchange::get(url, &[&set])]).to_string(),
+        );
+        let output = run([
+            "audit".as_ref(),
+            "--config".as_ref(),
+            policy.as_os_str(),
+            file.as_os_str(),
+            "--format".as_ref(),
+            "json".as_ref(),
+        ]);
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        (
+            output.status.code().unwrap(),
+            report["cookies"][0]["worst"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(verdict("http://localhost:8080/"), (0, "allow".to_owned()));
+    assert_eq!(verdict("http://127.0.0.1:8080/app"), (0, "allow".to_owned()));
+    // A browser drops a Secure cookie from a plain-http origin.
+    assert_eq!(verdict("http://www.example.se/"), (1, "strip".to_owned()));
+}

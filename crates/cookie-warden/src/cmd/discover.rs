@@ -82,11 +82,11 @@ impl Seen {
         }
         self.responses_with_cookies += 1;
         let url = exchange.request_url();
-        let segment = first_segment(&exchange.path);
-        let host = match self.hosts.iter().position(|(h, _)| *h == exchange.host) {
+        let segment = first_segment(url.path);
+        let host = match self.hosts.iter().position(|(h, _)| h == url.host) {
             Some(index) => index,
             None => {
-                self.hosts.push((exchange.host.clone(), BTreeMap::new()));
+                self.hosts.push((url.host.to_owned(), BTreeMap::new()));
                 self.hosts.len() - 1
             }
         };

@@ -21,7 +21,7 @@ use std::fs::File;
 use std::io::{BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 
-use cookie_warden_core::request::RequestUrl;
+use cookie_warden_core::request::{RequestUrl, RequestUrlBuf};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use self::model::{Cookie, Entry, Header};
@@ -37,12 +37,9 @@ pub(crate) struct Exchange {
     pub(crate) entry: usize,
     /// The request method.
     pub(crate) method: String,
-    /// `https` or `wss`.
-    pub(crate) secure: bool,
-    /// The request host, lowercase, without port or trailing dot.
-    pub(crate) host: String,
-    /// The request path, without query.
-    pub(crate) path: String,
+    /// The request URL as cookie rules see it (host lowercased, no port, path without query;
+    /// secure for https, wss and loopback hosts, as browsers count them).
+    url: RequestUrlBuf,
     /// `scheme://host[:port]/path`, without query or fragment (a query may carry secrets).
     pub(crate) display_url: String,
     /// The request headers.
@@ -68,11 +65,7 @@ impl fmt::Debug for Exchange {
 impl Exchange {
     /// The request URL as cookie rules see it.
     pub(crate) fn request_url(&self) -> RequestUrl<'_> {
-        RequestUrl {
-            secure: self.secure,
-            host: &self.host,
-            path: &self.path,
-        }
+        self.url.as_url()
     }
 
     /// The values of the request headers named `name` (case-insensitive).
@@ -252,18 +245,18 @@ fn exchange(index: usize, entry: Entry) -> Result<Option<(Exchange, bool)>, (Str
             format!("`{}` is not an absolute URL: {err}", shorten(&entry.request.url)),
         )
     })?;
-    let secure = match url.scheme() {
-        "https" | "wss" => true,
-        "http" | "ws" => false,
-        _ => return Ok(None),
-    };
-    let Some(host) = url.host_str() else {
-        return Err((
-            at("request.url"),
-            format!("`{}` has no host", shorten(url.as_str())),
-        ));
-    };
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if !matches!(url.scheme(), "https" | "wss" | "http" | "ws") {
+        return Ok(None);
+    }
+    // The URL without user info, query or fragment, host in punycode: what rules see and what
+    // reports show (a query may carry secrets).
+    let mut display_url = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+    if let Some(port) = url.port() {
+        display_url.push_str(&format!(":{port}"));
+    }
+    display_url.push_str(url.path());
+    let request_url =
+        RequestUrlBuf::parse(&display_url).map_err(|err| (at("request.url"), err.to_string()))?;
 
     let started = parse_iso_time(&entry.started_date_time).ok_or_else(|| {
         (
@@ -302,18 +295,11 @@ fn exchange(index: usize, entry: Entry) -> Result<Option<(Exchange, bool)>, (Str
         }
     }
 
-    let mut display_url = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
-    if let Some(port) = url.port() {
-        display_url.push_str(&format!(":{port}"));
-    }
-    display_url.push_str(url.path());
     Ok(Some((
         Exchange {
             entry: index,
             method: entry.request.method,
-            secure,
-            host,
-            path: url.path().to_owned(),
+            url: request_url,
             display_url,
             request_headers: entry.request.headers,
             set_cookies,
