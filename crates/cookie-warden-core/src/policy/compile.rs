@@ -634,14 +634,23 @@ fn lint_rules(
         let heads = compile_pattern(&r.name, &Default::default()).map(|p| (p.head, p.tail));
         heads.unwrap_or_default()
     };
-    let literals: Vec<(Vec<u8>, Vec<u8>)> = wild.iter().map(|r| literal(r)).collect();
-    for i in 0..wild.len() {
-        for j in 0..i {
-            let ((ha, ta), (hb, tb)) = (&literals[i], &literals[j]);
-            let heads = ha.starts_with(hb) || hb.starts_with(ha);
-            let tails = ta.ends_with(tb) || tb.ends_with(ta);
-            if heads && tails {
-                report(wild[i], wild[j], findings);
+    // Sorted by head, the patterns whose head starts with a given head follow it directly: each
+    // pair with compatible heads is visited once, without comparing every pair.
+    let mut literals: Vec<(Vec<u8>, Vec<u8>, &CompiledRule)> = wild
+        .iter()
+        .map(|r| {
+            let (head, tail) = literal(r);
+            (head, tail, *r)
+        })
+        .collect();
+    literals.sort_by(|a, b| a.0.cmp(&b.0));
+    for (i, (head, tail, rule)) in literals.iter().enumerate() {
+        for (other_head, other_tail, other) in &literals[i + 1..] {
+            if !other_head.starts_with(head) {
+                break;
+            }
+            if tail.ends_with(other_tail) || other_tail.ends_with(tail) {
+                report(rule, other, findings);
             }
         }
     }
