@@ -224,6 +224,9 @@ const AMBIGUOUS: &[Case] = &[
     case("ambiguous-year-1600", PUBLIC, "ai_session=x; Max-Age=600; Expires=Fri, 01 Jan 1600 00:00:00 GMT; Secure; SameSite=Lax", Verdict::Fix, &[Ambiguous], Some("ai_session=x; Max-Age=600; Secure; SameSite=Lax")),
     case("ambiguous-host-without-path", PUBLIC, "__Host-csrf=t; Secure; HttpOnly; SameSite=Lax", Verdict::Fix, &[Ambiguous], Some("__Host-csrf=t; Path=/; Secure; HttpOnly; SameSite=Lax")),
     case("ambiguous-host-relative-path", PUBLIC, "__Host-csrf=t; Path=foo; Secure; HttpOnly; SameSite=Lax", Verdict::Fix, &[Ambiguous], Some("__Host-csrf=t; Path=/; Secure; HttpOnly; SameSite=Lax")),
+    // The draft ignores a year-1600 Expires, Chromium deletes: judged and written as a deletion.
+    case("ambiguous-year-1600-deletion", PUBLIC, "sid=; Expires=Fri, 01 Jan 1600 00:00:00 GMT", Verdict::Fix, &[Ambiguous], Some("sid=; Max-Age=0")),
+    case("ambiguous-year-1600-unlisted", PUBLIC, "tracker=x; Path=/; Expires=Sat, 01 Jan 1000 00:00:00 GMT", Verdict::Fix, &[Ambiguous], Some("tracker=x; Path=/; Max-Age=0")),
     // No canonical form: stripped.
     case("ambiguous-tab-in-value", PUBLIC, "sid=a\tb; Secure; HttpOnly; SameSite=Lax", Verdict::Strip, &[Ambiguous], None),
     case("ambiguous-tab-in-name", PUBLIC, "s\tid=ab; Secure; HttpOnly; SameSite=Lax", Verdict::Strip, &[Unlisted], None),

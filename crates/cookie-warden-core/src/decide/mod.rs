@@ -45,7 +45,9 @@
 //! **Deletions** (Max-Age ≤ 0, or an Expires not after `now`) of any name pass unchanged under
 //! `deletions = "allow"`, whatever their Domain or Path: storing one sets nothing. A line the
 //! browser drops is not a deletion; an ambiguous deletion (`Max-Age=0; Max-Age=abc`: Chromium sets
-//! a session cookie) leaves in canonical form, or is stripped when none exists. Under
+//! a session cookie) leaves in canonical form, or is stripped when none exists; an Expires with a
+//! year out of range (`1600`: the draft ignores it, Chromium deletes) is judged as the deletion the
+//! upstream meant and leaves as `Max-Age=0`. Under
 //! `deletions = "apply-rules"` a deletion is judged like any header except that its lifetime and
 //! consent are not (a deletion creates no lifetime and needs no consent).
 //!
@@ -94,6 +96,7 @@ mod lifetime;
 mod request_cookies;
 
 use std::borrow::Cow;
+use std::fmt;
 
 pub use request_cookies::{RequestCookieAction, RequestCookieReason, RequestCookieVerdict};
 
@@ -122,14 +125,26 @@ impl CompiledPolicy {
 }
 
 /// Decides under one policy for one request. Cheap to create ([`CompiledPolicy::judge`]), cheap to
-/// copy around; borrows the policy (`'p`) and the request URL (`'r`).
-#[derive(Debug, Clone, Copy)]
+/// copy around; borrows the policy (`'p`) and the request URL (`'r`). Its `Debug` output shows the
+/// request's URL, scope and consent, not the whole policy.
+#[derive(Clone, Copy)]
 pub struct Judge<'p, 'r> {
     policy: &'p CompiledPolicy,
     url: RequestUrl<'r>,
     scope: Option<ScopeId>,
     scope_name: Option<&'p str>,
     consent: ConsentState,
+}
+
+impl fmt::Debug for Judge<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Judge")
+            .field("url", &self.url)
+            .field("scope", &self.scope_name)
+            .field("consent", &self.consent)
+            .field("enforced", &self.enforced())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'p, 'r> Judge<'p, 'r> {
@@ -176,6 +191,8 @@ impl<'p, 'r> Judge<'p, 'r> {
         let mut correction = Correction::default();
         // The rule a fix must satisfy; `None` for a deletion of any name (it must stay a deletion).
         let mut fix_rule = None;
+        // A deletion for the draft, or for Chromium (which the canonical form then writes).
+        let deletion = cookie.is_deletion(now) || ambiguity::chromium_deletes(&cookie);
 
         if let Some(rejection) = cookie.rejection {
             findings.push(
@@ -183,7 +200,7 @@ impl<'p, 'r> Judge<'p, 'r> {
                 rejection_detail(rejection),
                 self.malformed_action(),
             );
-        } else if cookie.is_deletion(now) && self.policy.enforcement().deletions == Deletions::Allow {
+        } else if deletion && self.policy.enforcement().deletions == Deletions::Allow {
             ambiguity::check(
                 &cookie,
                 &mut findings,
@@ -205,7 +222,6 @@ impl<'p, 'r> Judge<'p, 'r> {
                     );
                 }
                 NameMatch::InScope(rule) => {
-                    let deletion = cookie.is_deletion(now);
                     if !deletion && !self.consent.allows(rule.category()) {
                         findings.push(
                             ViolationKind::ConsentMissing,
