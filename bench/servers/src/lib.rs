@@ -8,6 +8,8 @@
 //!
 //! Both answer with the small body [`responses::BODY`].
 
+pub mod app;
 pub mod args;
 pub mod listen;
 pub mod responses;
+pub mod runtime;

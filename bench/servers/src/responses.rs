@@ -16,11 +16,11 @@ pub const HOST: &str = "www.fora.se";
 pub const SET_COOKIES: [&str; 4] = [
     // Listed in scope `public` as a session cookie; every required attribute present: passes byte for byte.
     "__RequestVerificationToken=CfDJ8bench0000000000000000token; Path=/; Secure; HttpOnly; SameSite=Lax",
-    // Listed, but without Secure and HttpOnly: fixed (re-serialised with both).
+    // Listed (HttpOnly not required: its script reads it), but without Secure: fixed (re-serialised with it).
     "accepted_cookies=true; Path=/; Max-Age=31536000; SameSite=Lax",
     // Not listed anywhere: stripped.
     "bench_tracker=5f3c9a1e77d2; Path=/; Max-Age=31536000",
-    // Listed, persistent within the policy's limits, every required attribute present: passes.
+    // Listed, persistent within the policy's `max_lifetime`, every required attribute present: passes.
     "_pk_testcookie=1; Path=/; Max-Age=86400; Secure; HttpOnly; SameSite=Lax",
 ];
 

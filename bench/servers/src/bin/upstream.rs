@@ -20,20 +20,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("bench-upstream: cannot start the runtime: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(serve(addr)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("bench-upstream: {addr}: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    cookie_warden_bench_servers::runtime::run("bench-upstream", serve(addr))
 }
 
 /// Accepts connections forever, one task per connection, HTTP/1.1 keep-alive.
