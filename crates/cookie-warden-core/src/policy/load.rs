@@ -2,7 +2,7 @@
 //! from TOML text, reporting *every* problem with its source, key path and reason.
 //!
 //! Structure is checked first: the merged configuration is deserialized into
-//! [`PolicyFile`](crate::policy::model::PolicyFile); each error (unknown key, wrong type, missing
+//! [`PolicyFile`]; each error (unknown key, wrong type, missing
 //! key) is recorded, the offending key is set aside, and deserialization runs again, until the
 //! rest deserializes. Then the policy is checked and compiled (see [`crate::policy::compile`]'s
 //! list of errors and lints), skipping keys that were set aside.

@@ -3,7 +3,7 @@
 //! These types mirror the file one to one (`#[serde(deny_unknown_fields)]` everywhere, no
 //! `flatten`), so that figment can attribute every error to a key path. They hold strings where the
 //! file holds strings (durations, name patterns, host patterns): checking and compiling them is the
-//! job of [`crate::policy::validate`] and [`crate::policy::compile`], which report *every* problem at
+//! job of [`crate::policy::load`] and [`crate::policy::compile`], which report *every* problem at
 //! once instead of stopping at the first.
 
 use std::collections::BTreeMap;
