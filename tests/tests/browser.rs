@@ -29,6 +29,13 @@
 //! allows, each with the attributes the policy enforces; expiries are checked against the clock
 //! before and after the visits.
 //!
+//! The same visits in report-only mode must leave every cookie as the site sent it and log one
+//! violation event per rogue cookie; with `request_cookies = "strip"` a cookie written by
+//! `document.cookie` stays in the jar but never reaches the upstream. Independently of this test
+//! site, a walk through `cookie-warden demo` (its home page, each area, each area's fetch) must
+//! leave only cookies that `config/fora.toml` declares for some area, each meeting its rule. No
+//! line the proxy prints holds a cookie value.
+//!
 //! Without a browser these tests fail in CI (`CI=true`) and print `BROWSER TEST DID NOT RUN`
 //! elsewhere. Screenshots are written under `target/browser-screenshots/`.
 
@@ -400,6 +407,15 @@ impl Stack {
             let url = self.url(step.host, step.path);
             let status = visit(&page, &url).await.expect("the page loads");
             assert_eq!(status, 200, "GET {url} through the proxy");
+            // Over TLS the proxy offers h2 by ALPN: the browser's real HTTP/2 traffic (HPACK,
+            // cookie crumbs) is what passes through it.
+            let protocol = run_script(
+                &page,
+                "performance.getEntriesByType('navigation')[0].nextHopProtocol",
+            )
+            .await
+            .expect("the protocol is readable");
+            assert_eq!(protocol, "h2", "GET {url}: protocol");
             if let Some(endpoint) = step.fetch {
                 let script =
                     format!("fetch('{endpoint}', {{credentials: 'same-origin'}}).then(r => r.status)");
@@ -790,6 +806,157 @@ async fn screenshots_of_the_demo_home_page_and_the_cookie_declaration() {
             bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000,
             "{} is a real PNG",
             png.display()
+        );
+    }
+    drop(page);
+    browser.close().await;
+    drop(demo);
+}
+
+/// What a stored cookie breaks of its rule: flags, SameSite and lifetime (`max_lifetime` bounds
+/// `persistent`), the lifetime counted from `set_after`, a moment before the cookie was set (so
+/// it is never underestimated). Empty when the cookie meets the rule.
+fn rule_breaches(
+    cookie: &StoredCookie,
+    rule: &cookie_warden_core::policy::CompiledRule,
+    max_lifetime: i64,
+    set_after: f64,
+) -> Vec<String> {
+    use cookie_warden_core::policy::Lifetime;
+    use cookie_warden_core::policy::model::SameSiteMin;
+    let mut breaches = Vec::new();
+    if rule.secure() && !cookie.secure {
+        breaches.push("no Secure".to_owned());
+    }
+    if rule.http_only() && !cookie.http_only {
+        breaches.push("no HttpOnly".to_owned());
+    }
+    let same_site_ok = match rule.same_site() {
+        SameSiteMin::None => true,
+        SameSiteMin::Lax => matches!(cookie.same_site, StoredSameSite::Lax | StoredSameSite::Strict),
+        SameSiteMin::Strict => cookie.same_site == StoredSameSite::Strict,
+    };
+    if !same_site_ok {
+        breaches.push(format!(
+            "SameSite {:?} weaker than {:?}",
+            cookie.same_site,
+            rule.same_site()
+        ));
+    }
+    match (rule.lifetime(), cookie.lifetime_from(set_after)) {
+        (Lifetime::Session, Some(left)) => breaches.push(format!("a session rule, expires in {left:.0} s")),
+        (Lifetime::Persistent | Lifetime::AtMost(_), None) => {
+            breaches.push("an expiring rule, a session cookie".to_owned());
+        }
+        (lifetime, Some(left)) => {
+            let max = lifetime.max_seconds(max_lifetime).expect("not a session rule");
+            #[expect(clippy::cast_precision_loss, reason = "lifetimes are far below 2^52 seconds")]
+            let max = max as f64;
+            if left > max + 1.0 {
+                breaches.push(format!("expires in {left:.0} s, more than the rule's {max} s"));
+            }
+        }
+        (Lifetime::Session, None) => {}
+    }
+    breaches
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn following_every_area_of_the_demo_leaves_only_declared_cookies_in_the_jar() {
+    use cookie_warden_core::policy::{NameMatch, from_toml_str};
+
+    let test = "following_every_area_of_the_demo_leaves_only_declared_cookies_in_the_jar";
+    let Some(browser) = Chromium::launch_for_test(test, &LaunchOptions::default()).await else {
+        return;
+    };
+    let demo = tokio::task::spawn_blocking(|| Running::start(&["demo", "--listen", "127.0.0.1:0"], &[]))
+        .await
+        .expect("the demo starts");
+    let fora = std::fs::read_to_string(workspace_file("config/fora.toml")).expect("config/fora.toml");
+    let policy = from_toml_str("config/fora.toml", &fora)
+        .expect("config/fora.toml loads")
+        .policy;
+
+    // The home page links to one area per scope of the policy (`/{scope id}/`).
+    let page = browser.open("about:blank").await.expect("a tab opens");
+    assert_eq!(
+        visit(&page, &demo.url("/")).await.expect("the home page loads"),
+        200
+    );
+    let links = run_script(
+        &page,
+        "[...document.querySelectorAll('a[href]')].map(a => new URL(a.href).pathname)",
+    )
+    .await
+    .expect("links read");
+    let links: Vec<String> = serde_json::from_value(links).expect("a list of paths");
+    let areas: Vec<String> = policy
+        .scope_ids()
+        .map(|scope| format!("/{}/", policy.scope_name(scope)))
+        .filter(|path| links.contains(path))
+        .collect();
+    assert_eq!(areas.len(), policy.scope_count(), "one link per scope: {links:?}");
+
+    // Each area's page, and the fetch its script makes on load.
+    let before = unix_now();
+    for area in &areas {
+        let url = demo.url(area);
+        assert_eq!(
+            visit(&page, &url).await.expect("the area loads"),
+            200,
+            "GET {url}"
+        );
+        let fetched = "new Promise(done => { const seen = () => performance.getEntriesByType('resource')\
+                       .some(e => e.initiatorType === 'fetch' && e.responseEnd > 0); \
+                       const poll = n => seen() || n === 0 ? done(seen()) : setTimeout(() => poll(n - 1), 50); poll(200); })";
+        assert_eq!(
+            run_script(&page, fetched).await.expect("fetch awaited"),
+            true,
+            "{url} made its fetch"
+        );
+    }
+
+    // Every cookie in the jar is declared for one of the areas, and meets its rule.
+    let store = browser.cookies().await.expect("the store is readable");
+    let mut per_scope = vec![0_usize; policy.scope_count()];
+    for cookie in &store {
+        assert_eq!(
+            cookie.domain, "127.0.0.1",
+            "{}: stored for the demo's host",
+            cookie.name
+        );
+        let rules: Vec<_> = policy
+            .scope_ids()
+            .filter_map(
+                |scope| match policy.match_name(cookie.name.as_bytes(), Some(scope)) {
+                    NameMatch::InScope(rule) => Some((scope, rule)),
+                    NameMatch::OutOfScope(_) | NameMatch::Unlisted => None,
+                },
+            )
+            .collect();
+        assert!(
+            !rules.is_empty(),
+            "{} is in the jar but declared for no area",
+            cookie.name
+        );
+        let breaches: Vec<Vec<String>> = rules
+            .iter()
+            .map(|(_, rule)| rule_breaches(cookie, rule, policy.max_lifetime(), before))
+            .collect();
+        assert!(
+            breaches.iter().any(Vec::is_empty),
+            "{} breaks its rule: {breaches:?}",
+            cookie.name
+        );
+        for (scope, _) in &rules {
+            per_scope[scope.index()] += 1;
+        }
+    }
+    for scope in policy.scope_ids() {
+        assert!(
+            per_scope[scope.index()] > 0,
+            "no cookie of area {} in the jar",
+            policy.scope_name(scope)
         );
     }
     drop(page);
