@@ -291,6 +291,19 @@ lifetime = "session"
 }
 
 #[test]
+fn missing_required_keys_are_reported_once_each_without_follow_on_errors() {
+    let errors = errors_of(
+        "[[scope]]\nhosts = [\"x.example.com\"]\n[[cookie]]\nlifetime = \"session\"\n[[cookie]]\nlifetime = \"1h\"\n[[cookie]]\nname = \"=missing\"\nlifetime = \"session\"\n",
+    );
+    assert_error(&errors, "scope[2].id", &["missing key `id`"]);
+    assert_error(&errors, "cookie[0].name", &["missing key `name`"]);
+    assert_error(&errors, "cookie[1].name", &["missing key `name`"]);
+    // A real name that happens to be the loader's stand-in is judged on its own.
+    assert_error(&errors, "cookie[2].name", &["cannot appear in a cookie name"]);
+    assert_eq!(errors.len(), 4, "{errors}");
+}
+
+#[test]
 fn a_list_entry_of_the_wrong_type_is_reported_once_with_its_index() {
     let errors = errors_of("[[scope]]\nid = \"x\"\nhosts = [\"a.example.com\", 7]\n");
     assert_error(&errors, "scope[2].hosts[1]", &["wrong type"]);

@@ -105,7 +105,13 @@ fn load(figment: &Figment, fallback: &Source) -> Result<Loaded, PolicyErrors> {
     let mut working = merged.clone();
     let mut set_aside: Vec<KeyPath> = Vec::new();
     let mut errors: Vec<Diagnostic> = Vec::new();
+    // Each pass sets at least one key aside or fills one in; the cap only guards against a bug.
+    let mut passes = 0;
     let file = loop {
+        passes += 1;
+        if passes > 4 * MAX_STRUCTURE_ERRORS {
+            break None;
+        }
         match working.deserialize::<PolicyFile>() {
             Ok(file) => break Some(file),
             Err(err) => {
@@ -260,7 +266,8 @@ fn set_aside_key(working: &mut Value, key: &KeyPath, kind: &Kind, set_aside: &mu
 fn placeholder_for(field: &str) -> Option<Value> {
     match field {
         "version" => Some(Value::Num(Tag::Default, Num::U32(1))),
-        "name" | "id" | "cookie" => Some(Value::from("placeholder")),
+        // Not a valid cookie name or pattern, so it can never collide with a real one.
+        "name" | "id" | "cookie" => Some(Value::from("=missing")),
         "lifetime" => Some(Value::from("session")),
         "hosts" => Some(Value::Array(
             Tag::Default,
