@@ -406,6 +406,17 @@ async fn http2_prior_knowledge_clients_are_served() {
         "{:?}",
         reply.set_cookies()
     );
+
+    // HTTP/2 clients may split Cookie into several fields; the HTTP/1.1 upstream gets one.
+    let request = Request::get(setup.proxy.url("/echo-headers"))
+        .header("x-forwarded-host", HOST)
+        .header(header::COOKIE, "sid=1")
+        .header(header::COOKIE, "pref=2")
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let seen = http_client::send(request, true).await.text();
+    assert!(seen.contains("cookie: sid=1; pref=2\n"), "{seen}");
+    assert_eq!(seen.matches("cookie:").count(), 1, "{seen}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

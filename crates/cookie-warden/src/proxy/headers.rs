@@ -40,6 +40,30 @@ pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
     }
 }
 
+/// Joins several `Cookie` fields into one, separated by `; ` (RFC 9113 §8.2.3): HTTP/2 clients may
+/// split the header, but an HTTP/1.1 request carries one (RFC 6265 §5.4).
+pub(crate) fn join_cookie_headers(headers: &mut HeaderMap) {
+    let mut values = headers.get_all(header::COOKIE).iter();
+    if values.next().is_none() || values.next().is_none() {
+        return;
+    }
+    let mut joined: Vec<u8> = Vec::new();
+    for value in headers.get_all(header::COOKIE) {
+        if !joined.is_empty() {
+            joined.extend_from_slice(b"; ");
+        }
+        joined.extend_from_slice(value.as_bytes());
+    }
+    match HeaderValue::from_bytes(&joined) {
+        Ok(value) => {
+            headers.insert(header::COOKIE, value);
+        }
+        Err(_) => {
+            headers.remove(header::COOKIE);
+        }
+    }
+}
+
 /// Whether a comma-separated header such as `Connection` holds `token` (case-insensitive).
 pub(crate) fn has_token(headers: &HeaderMap, name: HeaderName, token: &str) -> bool {
     headers
@@ -193,6 +217,21 @@ mod tests {
         strip_hop_by_hop(&mut headers);
         assert_eq!(headers.len(), 2, "{headers:?}");
         assert_eq!(headers.get_all(header::SET_COOKIE).iter().count(), 2);
+    }
+
+    #[test]
+    fn split_cookie_fields_are_joined_into_one() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::COOKIE, HeaderValue::from_static("a=1"));
+        headers.append(header::COOKIE, HeaderValue::from_static("b=2; c=3"));
+        join_cookie_headers(&mut headers);
+        let values: Vec<_> = headers.get_all(header::COOKIE).iter().collect();
+        assert_eq!(values, ["a=1; b=2; c=3"]);
+
+        let mut single = HeaderMap::new();
+        single.append(header::COOKIE, HeaderValue::from_static("a=1"));
+        join_cookie_headers(&mut single);
+        assert_eq!(single[header::COOKIE], "a=1");
     }
 
     #[test]
