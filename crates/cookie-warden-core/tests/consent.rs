@@ -233,3 +233,60 @@ fn consent_debug_output_hides_the_cookie_value() {
     let printed = format!("{ctx:?} {state:?}");
     assert!(!printed.contains("secret"), "{printed}");
 }
+
+mod properties {
+    use cookie_warden_core::consent::granted_categories;
+    use cookie_warden_core::policy::model::{Category, ConsentFormat};
+    use proptest::prelude::*;
+
+    /// The value with each `%XX` decoded (other bytes kept), lowercase: the oracle's view.
+    fn decoded_lowercase(value: &[u8]) -> String {
+        let mut out = Vec::new();
+        let mut rest = value;
+        while let Some((&byte, tail)) = rest.split_first() {
+            let hex = tail.get(..2).and_then(|h| std::str::from_utf8(h).ok());
+            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(decoded) if byte == b'%' => {
+                    out.push(decoded);
+                    rest = &tail[2..];
+                }
+                _ => {
+                    out.push(byte);
+                    rest = tail;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).to_ascii_lowercase()
+    }
+
+    proptest! {
+        /// Whatever the bytes, the list format grants a category only when its name appears in
+        /// the value: nothing is granted by accident, and nothing panics. (JSON may name a
+        /// category with `\u` escapes, so it is checked for panics only.)
+        #[test]
+        fn only_named_categories_are_granted(
+            value in prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..64),
+                "[a-zA-Z%,|{}\":0-9 tre]{0,48}".prop_map(String::into_bytes),
+                prop::collection::vec(
+                    prop_oneof![
+                        prop::sample::select(vec!["statistics", "Marketing", "necessary", "FUNCTIONAL", "stats"]),
+                        prop::sample::select(vec!["%2C", "%7C", " ", "", "x"]),
+                    ],
+                    0..8,
+                )
+                .prop_map(|parts| parts.join(",").into_bytes()),
+            ],
+            separator in prop::sample::select(vec![",", "|", " ", "::"]),
+        ) {
+            let _ = granted_categories(&value, ConsentFormat::Json, separator);
+            let granted = granted_categories(&value, ConsentFormat::List, separator);
+            let text = decoded_lowercase(&value);
+            for category in Category::ALL {
+                if granted.contains(category) {
+                    prop_assert!(text.contains(category.as_str()), "{category:?} granted by {value:?}");
+                }
+            }
+        }
+    }
+}
