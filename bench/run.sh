@@ -20,6 +20,7 @@ HOST_HEADER=${HOST_HEADER:-www.fora.se}     # puts the requests in scope `public
 TARGETS=${TARGETS:-upstream axum-bare axum-layer proxy nginx-plain nginx-flags}
 ROUTES=${ROUTES:-cookies plain}
 PROXY_EXTRA_ARGS=${PROXY_EXTRA_ARGS:-}      # appended to `cookie-warden proxy ...`
+PROXY_LOG=${PROXY_LOG:-/dev/null}           # where the proxy's log lines go (a file fills fast: 2 per request)
 SKIP_BUILD=${SKIP_BUILD:-}                  # set to reuse target/release binaries as they are
 OUT=${OUT:-$ROOT/target/bench-load/$(date -u +%Y%m%dT%H%M%SZ)}
 BIN=$ROOT/target/release
@@ -59,7 +60,7 @@ fi
 binaries=(bench-upstream)
 packages=(-p cookie-warden-bench-servers)
 [[ " $TARGETS " == *" axum-"* ]] && binaries+=(bench-app)
-[[ " $TARGETS " == *" proxy "* ]] && binaries+=(cookie-warden) && packages+=(-p cookie-warden)
+[[ " $TARGETS " == *" proxy"* ]] && binaries+=(cookie-warden) && packages+=(-p cookie-warden)
 if [[ -z $SKIP_BUILD ]]; then
     log "building release binaries: ${binaries[*]}"
     (cd "$ROOT" && cargo build --release "${packages[@]}")
@@ -161,15 +162,18 @@ start_nginx() {
     wait_http "${ADDR[$name]}" "$name"
 }
 
+# start_proxy NAME LOG_FILTER: `cookie-warden proxy` judging every request as https (the bench speaks plain HTTP
+# on loopback; a browser keeps no Secure cookie from an http:// answer, so without it every Secure cookie would
+# be stripped). Its log lines (one per violating cookie at the default filter) go to PROXY_LOG.
 start_proxy() {
-    local port
+    local name=$1 port
     port=$(free_port)
     # shellcheck disable=SC2086 # PROXY_EXTRA_ARGS is a list of words
-    on_server "$BIN/cookie-warden" proxy --config "$POLICY" --upstream "http://${ADDR[upstream]}" \
-        --listen "127.0.0.1:$port" $PROXY_EXTRA_ARGS >"$OUT/proxy.log" 2>&1 &
+    RUST_LOG=$2 on_server "$BIN/cookie-warden" proxy --config "$POLICY" --upstream "http://${ADDR[upstream]}" \
+        --listen "127.0.0.1:$port" --assume-https $PROXY_EXTRA_ARGS >"$OUT/$name.stdout" 2>"$PROXY_LOG" &
     PIDS+=($!)
-    ADDR[proxy]=127.0.0.1:$port
-    wait_http "${ADDR[proxy]}" proxy
+    ADDR[$name]=127.0.0.1:$port
+    wait_http "${ADDR[$name]}" "$name"
 }
 
 start_own upstream "$BIN/bench-upstream" --listen 127.0.0.1:0
@@ -178,10 +182,11 @@ for target in $TARGETS; do
         upstream) ;;
         axum-bare) start_own axum-bare "$BIN/bench-app" --listen 127.0.0.1:0 ;;
         axum-layer) start_own axum-layer "$BIN/bench-app" --listen 127.0.0.1:0 --policy "$POLICY" ;;
-        proxy) start_proxy ;;
+        proxy) start_proxy proxy "${RUST_LOG:-warn,cookie_warden=info}" ;;
+        proxy-quiet) start_proxy proxy-quiet error ;;
         nginx-plain) start_nginx nginx-plain "" ;;
         nginx-flags) start_nginx nginx-flags "proxy_cookie_flags ~ secure httponly samesite=strict;" ;;
-        *) die "unknown target $target (known: upstream axum-bare axum-layer proxy nginx-plain nginx-flags)" ;;
+        *) die "unknown target $target (known: upstream axum-bare axum-layer proxy proxy-quiet nginx-plain nginx-flags)" ;;
     esac
 done
 
@@ -189,7 +194,7 @@ done
 # The upstream's /cookies sets 4 cookies (allow, fix, strip, allow); the layer and the proxy let 3 leave.
 expected_cookies() {
     case $1 in
-        axum-layer | proxy) echo 3 ;;
+        axum-layer | proxy | proxy-quiet) echo 3 ;;
         *) echo 4 ;;
     esac
 }

@@ -18,6 +18,7 @@ TARGETS = {
     "axum-bare": "axum, bare",
     "axum-layer": "axum + CookieWardenLayer (fora.toml)",
     "proxy": "cookie-warden proxy (fora.toml)",
+    "proxy-quiet": "cookie-warden proxy, RUST_LOG=error",
     "nginx-plain": "nginx reverse proxy, plain",
     "nginx-flags": "nginx + proxy_cookie_flags",
 }
@@ -30,6 +31,7 @@ RATIOS = [
     ("proxy / nginx+flags, 4 Set-Cookie", "proxy", "nginx-flags", "cookies", 1.0, 1.0),
     ("proxy / nginx plain, no Set-Cookie", "proxy", "nginx-plain", "plain", 1.0, None),
     ("proxy / nginx plain, 4 Set-Cookie", "proxy", "nginx-plain", "cookies", None, None),
+    ("quiet proxy / proxy, 4 Set-Cookie", "proxy-quiet", "proxy", "cookies", None, None),
     ("nginx+flags / nginx plain, 4 Set-Cookie", "nginx-flags", "nginx-plain", "cookies", None, None),
     ("nginx plain / upstream, no Set-Cookie", "nginx-plain", "upstream", "plain", None, None),
 ]
