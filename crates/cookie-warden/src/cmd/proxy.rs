@@ -40,6 +40,7 @@ pub(crate) fn run(args: ProxyArgs) -> Result<Exit> {
     }
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    crate::proxy::limits::raise_open_files();
     runtime.block_on(async move {
         let handle = PolicyHandle::new(loaded.policy);
         crate::proxy::start_metrics(&args.telemetry).await?;
