@@ -963,3 +963,62 @@ async fn following_every_area_of_the_demo_leaves_only_declared_cookies_in_the_ja
     browser.close().await;
     drop(demo);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_response_reaches_the_browser_without_any_cookie() {
+    let Some(stack) = Stack::start(
+        "a_blocked_response_reaches_the_browser_without_any_cookie",
+        &[("COOKIE_WARDEN_ENFORCEMENT__UNLISTED", "block")],
+    )
+    .await
+    else {
+        return;
+    };
+    let page = stack.browser.open("about:blank").await.expect("a tab opens");
+
+    // The public page sets unlisted cookies: the whole response is replaced.
+    let url = stack.url("www.fora.se", "/");
+    assert_eq!(
+        visit(&page, &url).await.expect("the page loads"),
+        500,
+        "GET {url}"
+    );
+    let text = run_script(&page, "document.documentElement.outerHTML")
+        .await
+        .expect("the page's text");
+    assert!(
+        !text.as_str().unwrap_or_default().contains("Test site"),
+        "no upstream body: {text}"
+    );
+    assert!(
+        !text.as_str().unwrap_or_default().contains(VALUE_MARKER),
+        "no cookie value: {text}"
+    );
+    let store = stack.browser.cookies().await.expect("the store is readable");
+    assert!(
+        store.is_empty(),
+        "a blocked response sets no cookie, the store holds {store:?}"
+    );
+
+    // A page with no unlisted cookie is only fixed, so blocking is per response.
+    let url = stack.url("minasidor.fora.se", "/manadsrapportering/");
+    assert_eq!(
+        visit(&page, &url).await.expect("the page loads"),
+        200,
+        "GET {url}"
+    );
+    let store = stack.browser.cookies().await.expect("the store is readable");
+    let names: Vec<&str> = store.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "partnerNumberOrganization",
+            "refreshToken_ACME_SAPEP",
+            "react-router-scroll-positions"
+        ],
+        "the fixed cookies of the page"
+    );
+    assert_no_cookie_value_printed(&stack.proxy);
+    drop(page);
+    stack.finish().await;
+}
