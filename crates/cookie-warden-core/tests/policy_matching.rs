@@ -464,3 +464,106 @@ fn minimal_policy_loads_cleanly() {
     assert_eq!(verdict(&p, b"theme", p.scope_for("example.com", "/")), "theme");
     assert_eq!(verdict(&p, b"tracker", None), "unlisted");
 }
+
+/// A reference matcher, written straight from the rules: `*` = any run, `{p}` = one or more
+/// characters of `[A-Za-z0-9_.-]`, literals match themselves.
+fn reference_match(pattern: &[u8], name: &[u8]) -> bool {
+    match pattern.first() {
+        None => name.is_empty(),
+        Some(b'*') => (0..=name.len()).any(|i| reference_match(&pattern[1..], &name[i..])),
+        Some(b'{') => {
+            let close = pattern.iter().position(|&b| b == b'}').unwrap();
+            let class = |b: &u8| b.is_ascii_alphanumeric() || b"_.-".contains(b);
+            (1..=name.len())
+                .take_while(|&i| class(&name[i - 1]))
+                .any(|i| reference_match(&pattern[close + 1..], &name[i..]))
+        }
+        Some(&c) => name.first() == Some(&c) && reference_match(&pattern[1..], &name[1..]),
+    }
+}
+
+/// Builds a pattern from generated parts: letters, `*` (never twice in a row) and placeholders
+/// named `p0`, `p1`, … in order (so equal patterns are equal strings).
+fn pattern_from(parts: &[u8]) -> String {
+    let mut out = String::new();
+    let mut placeholders = 0;
+    for &part in parts {
+        match part {
+            b'*' if out.ends_with('*') => {}
+            b'*' => out.push('*'),
+            b'{' => {
+                out.push_str(&format!("{{p{placeholders}}}"));
+                placeholders += 1;
+            }
+            c => out.push(char::from(c)),
+        }
+    }
+    if out.is_empty() { "a".to_owned() } else { out }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// The automaton and hash maps agree with the reference matcher and the specificity order:
+    /// exact > template > glob, more literal text first, then policy order; in-scope rules first.
+    #[test]
+    fn matching_agrees_with_a_reference(
+        rules in proptest::collection::vec(
+            (proptest::collection::vec(proptest::sample::select(b"ab_*{".to_vec()), 0..6), 0u8..3),
+            1..10,
+        ),
+        names in proptest::collection::vec(proptest::collection::vec(proptest::sample::select(b"ab_".to_vec()), 0..7), 1..12),
+        request_scope in 0u8..3,
+    ) {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut text = String::from(
+            "version = 1\n[[scope]]\nid = \"s0\"\nhosts = [\"s0.example\"]\n[[scope]]\nid = \"s1\"\nhosts = [\"s1.example\"]\n",
+        );
+        let mut written: Vec<(String, Option<u8>)> = Vec::new();
+        for (parts, scope) in &rules {
+            let pattern = pattern_from(parts);
+            if !seen.insert(pattern.clone()) {
+                continue;
+            }
+            let scope = (*scope < 2).then_some(*scope);
+            text.push_str(&format!("[[cookie]]\nname = \"{pattern}\"\nlifetime = \"session\"\n"));
+            if let Some(s) = scope {
+                text.push_str(&format!("scopes = [\"s{s}\"]\n"));
+            }
+            written.push((pattern, scope));
+        }
+        let policy = policy(&text);
+        let scope = (request_scope < 2).then(|| policy.scope_by_name(&format!("s{request_scope}")).unwrap());
+        let kind = |p: &str| if p.contains('{') { 1 } else if p.contains('*') { 2 } else { 0 };
+        let literal = |p: &str| {
+            let mut n = 0;
+            let mut inside = false;
+            for c in p.chars() {
+                match c {
+                    '{' => inside = true,
+                    '}' => inside = false,
+                    '*' => {}
+                    _ if !inside => n += 1,
+                    _ => {}
+                }
+            }
+            n
+        };
+        for name in &names {
+            let mut matching: Vec<usize> = (0..written.len())
+                .filter(|&i| reference_match(written[i].0.as_bytes(), name))
+                .collect();
+            matching.sort_by_key(|&i| (kind(&written[i].0), std::cmp::Reverse(literal(&written[i].0)), i));
+            let applies = |i: &&usize| match written[**i].1 {
+                None => true,
+                Some(s) => Some(s) == (request_scope < 2).then_some(request_scope),
+            };
+            let expected = match (matching.iter().find(applies), matching.first()) {
+                (Some(&i), _) => written[i].0.clone(),
+                (None, Some(&i)) => format!("out:{}", written[i].0),
+                (None, None) => "unlisted".to_owned(),
+            };
+            proptest::prop_assert_eq!(verdict(&policy, name, scope), expected, "name {:?} in\n{}", String::from_utf8_lossy(name), text);
+        }
+    }
+}
