@@ -77,6 +77,13 @@ fn bench_decide(c: &mut Criterion) {
     group.bench_function("judge_request", |b| {
         b.iter(|| black_box(policy.judge(black_box(&request))));
     });
+    let no_consent_cookie = RequestContext {
+        consent_cookie: None,
+        ..request
+    };
+    group.bench_function("judge_request_without_consent_cookie", |b| {
+        b.iter(|| black_box(policy.judge(black_box(&no_consent_cookie))));
+    });
     group.finish();
 }
 
