@@ -132,3 +132,73 @@ mod otlp {
         Ok((tracing_opentelemetry::layer().with_tracer(tracer), provider))
     }
 }
+
+/// Runs with `cargo test -p cookie-warden --features otlp`: a fake collector on 127.0.0.1
+/// receives the export.
+#[cfg(all(test, feature = "otlp"))]
+mod otlp_tests {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+    use std::time::Duration;
+
+    use tracing_subscriber::layer::SubscriberExt;
+
+    /// Accepts one HTTP request, answers `200`, returns its request line and body.
+    fn collect_one(listener: &TcpListener) -> (String, Vec<u8>) {
+        let (stream, _) = listener.accept().expect("the exporter connects");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut request_line = String::new();
+        reader.read_line(&mut request_line).unwrap();
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line.trim().is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        reader
+            .get_mut()
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+            .unwrap();
+        (request_line, body)
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|window| window == needle)
+    }
+
+    #[test]
+    fn spans_and_their_events_reach_the_collector() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}/v1/traces", listener.local_addr().unwrap());
+        let collector = std::thread::spawn(move || collect_one(&listener));
+
+        let (layer, provider) = super::otlp::layer(&endpoint).unwrap();
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("request", url.path = "/account");
+            let _entered = span.enter();
+            tracing::warn!(target: "cookie_warden", action = "stripped", cookie.name = "sid", "cookie policy violation");
+        });
+        provider.force_flush().expect("the export succeeds");
+
+        let (request_line, body) = collector.join().unwrap();
+        assert!(request_line.starts_with("POST /v1/traces "), "{request_line}");
+        assert!(contains(&body, b"cookie-warden"), "the service name is exported");
+        assert!(
+            contains(&body, b"cookie policy violation"),
+            "the event is exported with its span"
+        );
+        assert!(contains(&body, b"/account"));
+        provider.shutdown().unwrap();
+    }
+}
