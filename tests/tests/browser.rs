@@ -334,6 +334,20 @@ fn unix_now() -> f64 {
         .as_secs_f64()
 }
 
+/// Starts `cookie-warden ARGS…` (building it if needed) off the async runtime; waits until it
+/// listens.
+async fn start_cookie_warden(args: &[&str], env: &[(&str, &str)]) -> Running {
+    let args: Vec<String> = args.iter().map(|&a| a.to_owned()).collect();
+    let env: Vec<(String, String)> = env.iter().map(|&(k, v)| (k.to_owned(), v.to_owned())).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Running::start(&args, &env)
+    })
+    .await
+    .expect("cookie-warden starts")
+}
+
 /// Everything one browser test needs: the test site, the proxy in front of it over TLS, and a
 /// browser that resolves the policy's hosts to the proxy. Dropping it kills the proxy and the
 /// browser.
@@ -349,14 +363,6 @@ impl Stack {
     /// test cannot run here (no browser outside CI).
     async fn start(test: &str, env: &[(&str, &str)]) -> Option<Self> {
         let hosts: Vec<String> = HOSTS.iter().map(|&h| h.to_owned()).collect();
-        let browser = Chromium::launch_for_test(
-            test,
-            &LaunchOptions {
-                loopback_hosts: hosts.clone(),
-                accept_test_certificates: true,
-            },
-        )
-        .await?;
         let certificate = TestCertificate::for_hosts(&hosts);
         let site = TestSite::start(fora_pages()).await;
         let config = workspace_file("config/fora.toml");
@@ -376,17 +382,13 @@ impl Stack {
             "--log-format",
             "json",
         ];
-        let proxy = tokio::task::spawn_blocking({
-            let args: Vec<String> = args.iter().map(|&a| a.to_owned()).collect();
-            let env: Vec<(String, String)> = env.iter().map(|&(k, v)| (k.to_owned(), v.to_owned())).collect();
-            move || {
-                let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                Running::start(&args, &env)
-            }
-        })
-        .await
-        .expect("the proxy starts");
+        let proxy = start_cookie_warden(&args, env).await;
+        // The browser last: it holds the one browser slot of this process.
+        let options = LaunchOptions {
+            loopback_hosts: hosts,
+            accept_test_certificates: true,
+        };
+        let browser = Chromium::launch_for_test(test, &options).await?;
         Some(Self {
             site,
             proxy,
@@ -742,12 +744,10 @@ fn screenshot_dir() -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screenshots_of_the_demo_home_page_and_the_cookie_declaration() {
     let test = "screenshots_of_the_demo_home_page_and_the_cookie_declaration";
+    let demo = start_cookie_warden(&["demo", "--listen", "127.0.0.1:0"], &[]).await;
     let Some(browser) = Chromium::launch_for_test(test, &LaunchOptions::default()).await else {
         return;
     };
-    let demo = tokio::task::spawn_blocking(|| Running::start(&["demo", "--listen", "127.0.0.1:0"], &[]))
-        .await
-        .expect("the demo starts");
     let page = browser.open("about:blank").await.expect("a tab opens");
 
     // The demo's home page: it links to every area of the site.
@@ -866,12 +866,10 @@ async fn following_every_area_of_the_demo_leaves_only_declared_cookies_in_the_ja
     use cookie_warden_core::policy::{NameMatch, from_toml_str};
 
     let test = "following_every_area_of_the_demo_leaves_only_declared_cookies_in_the_jar";
+    let demo = start_cookie_warden(&["demo", "--listen", "127.0.0.1:0"], &[]).await;
     let Some(browser) = Chromium::launch_for_test(test, &LaunchOptions::default()).await else {
         return;
     };
-    let demo = tokio::task::spawn_blocking(|| Running::start(&["demo", "--listen", "127.0.0.1:0"], &[]))
-        .await
-        .expect("the demo starts");
     let fora = std::fs::read_to_string(workspace_file("config/fora.toml")).expect("config/fora.toml");
     let policy = from_toml_str("config/fora.toml", &fora)
         .expect("config/fora.toml loads")
