@@ -763,3 +763,24 @@ async fn an_upstream_failing_mid_body_cuts_the_response_with_an_event() {
         "the proxy keeps serving"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rfc_7239_forwarded_and_a_replaced_upstream_host() {
+    let setup = start(
+        &policy("strip", true),
+        &["--forwarded", "forwarded", "--upstream-host", "internal.example"],
+    )
+    .await;
+    let seen = get(&setup.proxy, "/echo-headers").await.text();
+    assert!(seen.contains("host: internal.example\n"), "{seen}");
+    assert!(
+        seen.contains(&format!("forwarded: for=127.0.0.1;proto=http;host=\"{HOST}\"\n")),
+        "{seen}"
+    );
+    assert!(!seen.contains("x-forwarded"), "{seen}");
+    // The policy still judges the request by the host the client asked for.
+    assert_eq!(
+        get(&setup.proxy, "/cookies").await.set_cookie_names(),
+        ["sid", "pref"]
+    );
+}
