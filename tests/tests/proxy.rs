@@ -784,3 +784,34 @@ async fn rfc_7239_forwarded_and_a_replaced_upstream_host() {
         ["sid", "pref"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn metrics_carry_the_rule_only_when_the_policy_asks() {
+    let with_rule = format!("{}\n[metrics]\nrule_label = true\n", policy("strip", true));
+    let setup = start(&with_rule, &["--metrics-listen", "127.0.0.1:0"]).await;
+    get(&setup.proxy, "/cookies").await;
+    let metrics_address = setup
+        .proxy
+        .printed("metrics on ")
+        .expect("the metrics address is printed");
+    let metrics = http_client::get(&format!("http://{metrics_address}/metrics"), "metrics")
+        .await
+        .text();
+    let fixed = metrics
+        .lines()
+        .find(|line| line.starts_with("cookie_warden_violations_total{") && line.contains("action=\"fixed\""))
+        .unwrap_or_else(|| panic!("a fixed violation in\n{metrics}"));
+    assert!(fixed.contains("rule=\"pref\""), "{fixed}");
+    // An unlisted cookie has no rule, and its name is never a label.
+    let stripped = metrics
+        .lines()
+        .find(|line| {
+            line.starts_with("cookie_warden_violations_total{") && line.contains("action=\"stripped\"")
+        })
+        .unwrap_or_else(|| panic!("a stripped violation in\n{metrics}"));
+    assert!(
+        !stripped.contains("rule=") && !stripped.contains("_ga"),
+        "{stripped}"
+    );
+    assert!(!metrics.contains(SENTINEL));
+}
