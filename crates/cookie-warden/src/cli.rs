@@ -229,7 +229,8 @@ pub(crate) struct ProxyArgs {
     pub(crate) telemetry: TelemetryArgs,
 }
 
-/// `cookie-warden demo`.
+/// `cookie-warden demo`. It always judges requests as https (the real site's scheme), so
+/// `--assume-https` changes nothing here.
 #[derive(Debug, clap::Args)]
 pub(crate) struct DemoArgs {
     /// A policy file instead of the built-in copy of `config/fora.toml` (its scopes become the
