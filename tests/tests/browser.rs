@@ -713,6 +713,7 @@ async fn chromium_takes_secure_cookies_over_http_only_from_loopback_names() {
             "GET {url}"
         );
     }
+    let version = browser.version().await.expect("the browser names its version");
     let store = browser.cookies().await.expect("the store is readable");
     let stored: Vec<(&str, &str)> = store
         .iter()
@@ -725,7 +726,7 @@ async fn chromium_takes_secure_cookies_over_http_only_from_loopback_names() {
             ("127.0.0.1", "secured"),
             ("www.fora.se", "plain")
         ],
-        "Secure cookies over http are kept from 127.0.0.1 only"
+        "{version}: Secure cookies over http are kept from 127.0.0.1 only"
     );
     let seen = site.seen();
     assert!(
