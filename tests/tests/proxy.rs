@@ -815,3 +815,43 @@ async fn metrics_carry_the_rule_only_when_the_policy_asks() {
     );
     assert!(!metrics.contains(SENTINEL));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn graceful_shutdown_is_bounded_by_the_shutdown_timeout() {
+    let mut setup = start(&policy("strip", true), &["--shutdown-timeout", "300ms"]).await;
+    let url = setup.proxy.url("/slow");
+    // The upstream answers after 3 s: longer than the proxy may wait once told to stop.
+    let in_flight = tokio::spawn(async move {
+        let client: hyper_util::client::legacy::Client<_, Full<Bytes>> =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+        let request = Request::get(url)
+            .header(header::HOST, HOST)
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        client.request(request).await.map(|response| response.status())
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let seen = setup.proxy.stderr().len();
+    setup.proxy.signal(Signal::SIGTERM);
+    let status = setup
+        .proxy
+        .wait_exit(Duration::from_secs(20))
+        .expect("the proxy exits without waiting for the upstream");
+    assert!(status.success(), "{status}");
+    assert!(
+        setup
+            .proxy
+            .wait_for_log("shutdown timed out", seen, LOG_WAIT)
+            .is_some(),
+        "{:?}",
+        setup.proxy.stderr()
+    );
+    let outcome = tokio::time::timeout(Duration::from_secs(20), in_flight)
+        .await
+        .expect("in time")
+        .unwrap();
+    assert!(
+        outcome.is_err(),
+        "the cut request fails instead of hanging: {outcome:?}"
+    );
+}
