@@ -13,7 +13,8 @@
 //! The policy requires `Secure` on every cookie. Chromium stores a `Secure` cookie only from a
 //! potentially trustworthy origin: `https`, or `http` on `localhost` / `127.0.0.1` — but not
 //! `http://www.fora.se` mapped to loopback (the trust follows the URL's host, not the address it
-//! resolves to; checked here with Chromium 156). So the proxy serves TLS (`--tls-cert`,
+//! resolves to; `chromium_takes_secure_cookies_over_http_only_from_loopback_names` checks this on
+//! the browser in use). So the proxy serves TLS (`--tls-cert`,
 //! `--tls-key`) with a fresh self-signed certificate for those hosts, the browser accepts that
 //! certificate (DevTools `Security.setIgnoreCertificateErrors`), and the proxy judges requests
 //! as https, as it would on the real site.
@@ -31,7 +32,9 @@
 //!
 //! The same visits in report-only mode must leave every cookie as the site sent it and log one
 //! violation event per rogue cookie; with `request_cookies = "strip"` a cookie written by
-//! `document.cookie` stays in the jar but never reaches the upstream. Independently of this test
+//! `document.cookie` stays in the jar but never reaches the upstream; with `unlisted = "block"` a
+//! page that sets an unlisted cookie reaches the browser as the block status and sets nothing,
+//! while a page that is only fixed still sets its cookies. Independently of this test
 //! site, a walk through `cookie-warden demo` (its home page, each area, each area's fetch) must
 //! leave only cookies that `config/fora.toml` declares for some area, each meeting its rule. No
 //! line the proxy prints holds a cookie value.
