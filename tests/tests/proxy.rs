@@ -252,6 +252,7 @@ async fn forwards_headers_per_rfc_and_removes_hop_by_hop_ones() {
     assert!(seen.contains("x-forwarded-proto: http\n"), "{seen}");
     assert!(seen.contains(&format!("x-forwarded-host: {HOST}\n")), "{seen}");
     assert!(seen.contains("x-kept: 1\n"), "{seen}");
+    assert!(seen.contains("via: 1.1 cookie-warden\n"), "{seen}");
     assert!(!seen.contains("x-drop-me"), "{seen}");
     assert!(!seen.contains("keep-alive"), "{seen}");
 }

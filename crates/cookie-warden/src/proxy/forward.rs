@@ -22,7 +22,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use super::errors::UpstreamFailure;
-use super::headers::{ClientInfo, ForwardedStyle, join_cookie_headers, strip_hop_by_hop};
+use super::headers::{ClientInfo, ForwardedStyle, append_via, join_cookie_headers, strip_hop_by_hop};
 use super::timeouts::{BodySide, IdleTimeoutBody, Timeouts};
 use super::upgrade;
 
@@ -180,6 +180,7 @@ impl Inner {
 
         strip_hop_by_hop(&mut parts.headers);
         join_cookie_headers(&mut parts.headers);
+        append_via(&mut parts.headers, parts.version);
         if let Some(protocol) = upgrade_protocol {
             parts
                 .headers

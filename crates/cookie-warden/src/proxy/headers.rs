@@ -4,6 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use clap::ValueEnum;
+use http::Version;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 /// Headers that describe one connection, not the message, and so never cross the proxy.
@@ -38,6 +39,19 @@ pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
     for name in HOP_BY_HOP {
         headers.remove(name);
     }
+}
+
+/// Appends this hop to `Via` (RFC 9110 §7.6.3: a gateway sends it on each request it forwards),
+/// with the protocol version the request arrived in.
+pub(crate) fn append_via(headers: &mut HeaderMap, version: Version) {
+    let hop = match version {
+        Version::HTTP_09 => "0.9 cookie-warden",
+        Version::HTTP_10 => "1.0 cookie-warden",
+        Version::HTTP_2 => "2 cookie-warden",
+        Version::HTTP_3 => "3 cookie-warden",
+        _ => "1.1 cookie-warden",
+    };
+    headers.append(header::VIA, HeaderValue::from_static(hop));
 }
 
 /// Joins several `Cookie` fields into one, separated by `; ` (RFC 9113 §8.2.3): HTTP/2 clients may
@@ -232,6 +246,15 @@ mod tests {
         single.append(header::COOKIE, HeaderValue::from_static("a=1"));
         join_cookie_headers(&mut single);
         assert_eq!(single[header::COOKIE], "a=1");
+    }
+
+    #[test]
+    fn via_names_the_version_the_request_came_in() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::VIA, HeaderValue::from_static("1.1 edge"));
+        append_via(&mut headers, Version::HTTP_2);
+        let hops: Vec<_> = headers.get_all(header::VIA).iter().collect();
+        assert_eq!(hops, ["1.1 edge", "2 cookie-warden"]);
     }
 
     #[test]
