@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::bytes::{split_once_byte, trim_wsp};
+use super::bytes::{find_byte, split_once_byte, trim_wsp};
 
 /// The largest attribute value a browser honours (§5.6, "cookie-av" step 6); longer ones are
 /// ignored as if absent.
@@ -35,27 +35,27 @@ pub enum AttributeKind {
 impl AttributeKind {
     /// Classifies an attribute name (already trimmed), ASCII case-insensitively.
     pub fn of(name: &[u8]) -> AttributeKind {
-        let candidate: &[(&[u8], AttributeKind)] = match name.len() {
-            4 => &[(b"path", AttributeKind::Path)],
-            6 => &[
-                (b"domain", AttributeKind::Domain),
-                (b"secure", AttributeKind::Secure),
-            ],
-            7 => &[
-                (b"expires", AttributeKind::Expires),
-                (b"max-age", AttributeKind::MaxAge),
-            ],
-            8 => &[
-                (b"httponly", AttributeKind::HttpOnly),
-                (b"samesite", AttributeKind::SameSite),
-            ],
-            11 => &[(b"partitioned", AttributeKind::Partitioned)],
-            _ => &[],
-        };
-        candidate
-            .iter()
-            .find(|(known, _)| name.eq_ignore_ascii_case(known))
-            .map_or(AttributeKind::Unknown, |&(_, kind)| kind)
+        match name.len() {
+            4 if fold_case::<4>(name) == *b"path" => AttributeKind::Path,
+            6 => match fold_case::<6>(name) {
+                folded if folded == *b"domain" => AttributeKind::Domain,
+                folded if folded == *b"secure" => AttributeKind::Secure,
+                _ => AttributeKind::Unknown,
+            },
+            7 => match fold_case::<7>(name) {
+                folded if folded == *b"expires" => AttributeKind::Expires,
+                // Folding maps CR onto `-`: check that byte exactly.
+                folded if folded == *b"max-age" && name[3] == b'-' => AttributeKind::MaxAge,
+                _ => AttributeKind::Unknown,
+            },
+            8 => match fold_case::<8>(name) {
+                folded if folded == *b"httponly" => AttributeKind::HttpOnly,
+                folded if folded == *b"samesite" => AttributeKind::SameSite,
+                _ => AttributeKind::Unknown,
+            },
+            11 if fold_case::<11>(name) == *b"partitioned" => AttributeKind::Partitioned,
+            _ => AttributeKind::Unknown,
+        }
     }
 
     /// The attribute's canonical spelling (`Max-Age`, `HttpOnly`, …); `None` for unknown ones.
@@ -72,6 +72,22 @@ impl AttributeKind {
             AttributeKind::Unknown => return None,
         })
     }
+}
+
+/// The first `N` bytes with bit 0x20 set in each: equal to a lowercase word made of letters (and
+/// `-`, which CR also folds onto: check such bytes yourself) exactly when the bytes match it
+/// ASCII case-insensitively, since a letter folds only with its other case. Shorter input folds
+/// as if padded with NUL, which matches no such word.
+#[inline]
+pub(crate) fn fold_case<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    let mut folded = [0u8; N];
+    if let Some(head) = bytes.first_chunk::<N>() {
+        folded = *head;
+        for b in &mut folded {
+            *b |= 0x20;
+        }
+    }
+    folded
 }
 
 /// How many attributes of each kind a line carries, valid or not. Attributes whose value is over
@@ -187,7 +203,7 @@ impl<'h> Iterator for RawAttributes<'h> {
 
     fn next(&mut self) -> Option<RawAttribute<'h>> {
         let (_, after) = self.rest.split_first()?;
-        let (cookie_av, rest) = match memchr::memchr(b';', after) {
+        let (cookie_av, rest) = match find_byte(after, b';') {
             Some(at) => (&after[..at], &after[at..]),
             None => (after, &[][..]),
         };
@@ -201,5 +217,49 @@ impl<'h> Iterator for RawAttributes<'h> {
             kind: AttributeKind::of(name),
             oversize: value.len() > MAX_ATTRIBUTE_VALUE_LEN,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_case_insensitive_and_exact() {
+        for (name, kind) in [
+            (&b"path"[..], AttributeKind::Path),
+            (b"PaTh", AttributeKind::Path),
+            (b"Domain", AttributeKind::Domain),
+            (b"SECURE", AttributeKind::Secure),
+            (b"expires", AttributeKind::Expires),
+            (b"Max-Age", AttributeKind::MaxAge),
+            (b"HttpOnly", AttributeKind::HttpOnly),
+            (b"samesite", AttributeKind::SameSite),
+            (b"Partitioned", AttributeKind::Partitioned),
+            (b"PARTITIONED", AttributeKind::Partitioned),
+        ] {
+            assert_eq!(AttributeKind::of(name), kind, "{}", String::from_utf8_lossy(name));
+        }
+        for other in [
+            &b""[..],
+            b"pat",
+            b"paths",
+            b"max\rage",
+            b"max age",
+            b"Max_Age",
+            b"Secure ",
+            b"partitionex",
+            b"partitionedx",
+            b"Http Only",
+            b"p@th",
+            b"\x10ATH",
+        ] {
+            assert_eq!(
+                AttributeKind::of(other),
+                AttributeKind::Unknown,
+                "{}",
+                String::from_utf8_lossy(other)
+            );
+        }
     }
 }

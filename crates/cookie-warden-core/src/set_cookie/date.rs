@@ -35,22 +35,48 @@ impl fmt::Display for DateError {
 
 impl std::error::Error for DateError {}
 
-/// §5.1.1 step 1: delimiter bytes split the date into tokens.
-fn is_delimiter(b: u8) -> bool {
-    matches!(b, 0x09 | 0x20..=0x2f | 0x3b..=0x40 | 0x5b..=0x60 | 0x7b..=0x7e)
+/// §5.1.1 step 1: the delimiter bytes that split a date into tokens, as a lookup table.
+static DELIMITER: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b as u8, 0x09 | 0x20..=0x2f | 0x3b..=0x40 | 0x5b..=0x60 | 0x7b..=0x7e);
+        b += 1;
+    }
+    table
+};
+
+/// The non-empty tokens of a date, in order, without allocating.
+fn tokens(input: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = input;
+    std::iter::from_fn(move || {
+        let start = rest.iter().position(|&b| !DELIMITER[usize::from(b)])?;
+        let after = &rest[start..];
+        let len = after
+            .iter()
+            .position(|&b| DELIMITER[usize::from(b)])
+            .unwrap_or(after.len());
+        rest = &after[len..];
+        Some(&after[..len])
+    })
 }
 
 /// Reads 1 to `max` leading digits that are followed by a non-digit or the end
 /// (`n*mDIGIT [ non-digit *OCTET ]`); returns the number and the bytes after the digits.
 fn leading_digits(token: &[u8], min: usize, max: usize) -> Option<(u32, &[u8])> {
-    let count = token.iter().take_while(|b| b.is_ascii_digit()).count();
-    if count < min || count > max {
-        return None;
+    let mut value = 0u32;
+    let mut count = 0;
+    for &b in token {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        if count == max {
+            return None;
+        }
+        value = value * 10 + u32::from(b - b'0');
+        count += 1;
     }
-    let value = token[..count]
-        .iter()
-        .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
-    Some((value, &token[count..]))
+    (count >= min).then_some((value, &token[count..]))
 }
 
 /// `time = hms-time [ non-digit *OCTET ]`, `hms-time = time-field ":" time-field ":" time-field`.
@@ -65,13 +91,16 @@ fn parse_time(token: &[u8]) -> Option<(u32, u32, u32)> {
 
 /// `month = ( "jan" / … / "dec" ) *OCTET`, case-insensitive; 1-based.
 fn parse_month(token: &[u8]) -> Option<u32> {
+    let [a, b, c, ..] = *token else { return None };
+    // Setting bit 0x20 lowercases letters and folds no letter onto another; the month names are
+    // all letters, so equality after folding is a case-insensitive match.
+    let folded = u32::from_le_bytes([a, b, c, 0]) | 0x0020_2020;
     const MONTHS: [&[u8; 3]; 12] = [
         b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
     ];
-    let head = token.get(..3)?;
     MONTHS
         .iter()
-        .position(|m| head.eq_ignore_ascii_case(*m))
+        .position(|m| u32::from_le_bytes([m[0], m[1], m[2], 0]) | 0x0020_2020 == folded)
         .map(|i| i as u32 + 1)
 }
 
@@ -109,7 +138,14 @@ pub fn parse_cookie_date(input: &[u8]) -> Result<i64, DateError> {
     let mut year = None;
     let mut one_digit_year_candidate = false;
 
-    for token in input.split(|&b| is_delimiter(b)).filter(|t| !t.is_empty()) {
+    for token in tokens(input) {
+        // Only a month starts with a letter; time, day and year start with a digit.
+        if !token[0].is_ascii_digit() {
+            if month.is_none() {
+                month = parse_month(token);
+            }
+            continue;
+        }
         if time.is_none() {
             if let Some(hms) = parse_time(token) {
                 time = Some(hms);
@@ -119,12 +155,6 @@ pub fn parse_cookie_date(input: &[u8]) -> Result<i64, DateError> {
         if day_of_month.is_none() {
             if let Some((day, _)) = leading_digits(token, 1, 2) {
                 day_of_month = Some(day);
-                continue;
-            }
-        }
-        if month.is_none() {
-            if let Some(m) = parse_month(token) {
-                month = Some(m);
                 continue;
             }
         }

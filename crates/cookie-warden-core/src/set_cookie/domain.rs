@@ -22,12 +22,12 @@ pub(crate) fn check_domain<'h>(value: &'h [u8], host: &str) -> DomainOutcome<'h>
     if value.is_empty() {
         return DomainOutcome::HostOnly;
     }
+    if !value.is_ascii() {
+        return DomainOutcome::Rejected(Rejection::NonAsciiDomain);
+    }
     let Ok(ascii) = std::str::from_utf8(value) else {
         return DomainOutcome::Rejected(Rejection::NonAsciiDomain);
     };
-    if !ascii.is_ascii() {
-        return DomainOutcome::Rejected(Rejection::NonAsciiDomain);
-    }
     let domain: Cow<'h, str> = if ascii.bytes().any(|b| b.is_ascii_uppercase()) {
         Cow::Owned(ascii.to_ascii_lowercase())
     } else {
@@ -68,7 +68,8 @@ pub fn domain_matches(host: &str, domain: &str) -> bool {
 
 /// The host is an IP address literal: dotted-quad IPv4 or a bracketed IPv6 address.
 pub fn is_ip_address(host: &str) -> bool {
-    host.starts_with('[') || host.parse::<Ipv4Addr>().is_ok()
+    host.starts_with('[')
+        || (host.ends_with(|c: char| c.is_ascii_digit()) && host.parse::<Ipv4Addr>().is_ok())
 }
 
 /// The domain is a public suffix in the Public Suffix List (ICANN and private sections), like

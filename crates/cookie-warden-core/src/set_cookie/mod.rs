@@ -81,14 +81,11 @@ impl SameSite {
 
     /// Reads a SameSite attribute value (trimmed), ASCII case-insensitively.
     pub fn from_attribute_value(value: &[u8]) -> SameSite {
-        if value.eq_ignore_ascii_case(b"strict") {
-            SameSite::Strict
-        } else if value.eq_ignore_ascii_case(b"lax") {
-            SameSite::Lax
-        } else if value.eq_ignore_ascii_case(b"none") {
-            SameSite::None
-        } else {
-            SameSite::Default
+        match value.len() {
+            6 if attributes::fold_case::<6>(value) == *b"strict" => SameSite::Strict,
+            3 if attributes::fold_case::<3>(value) == *b"lax" => SameSite::Lax,
+            4 if attributes::fold_case::<4>(value) == *b"none" => SameSite::None,
+            _ => SameSite::Default,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The parsing algorithm (§5.6) and the header-and-URL rejections of the storage model (§5.7).
 
 use super::attributes::{AttributeCounts, AttributeKind, MAX_ATTRIBUTE_VALUE_LEN};
-use super::bytes::{has_forbidden_control, split_once_byte, trim_wsp};
+use super::bytes::{contains_byte, find_byte, has_forbidden_control, split_once_byte, trim_wsp};
 use super::date::{DateError, parse_cookie_date};
 use super::domain::{DomainOutcome, check_domain};
 use super::max_age::{MaxAge, parse_max_age};
@@ -32,7 +32,7 @@ struct Seen<'h> {
 /// See the [module documentation](super) for an example.
 pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
     // §5.6 steps 2–4: the name-value pair is everything before the first `;`.
-    let (name_value, unparsed_attributes) = match memchr::memchr(b';', header) {
+    let (name_value, unparsed_attributes) = match find_byte(header, b';') {
         Some(at) => (&header[..at], &header[at..]),
         None => (header, &[][..]),
     };
@@ -73,8 +73,8 @@ pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
         max_age_plus_sign: seen.max_age_last_plus,
         expires_invalid_after_valid: seen.expires_last_invalid_after_valid,
         expires_year_out_of_range: seen.expires_last_year_out_of_range,
-        tab_in_name_or_value: memchr::memchr(b'\t', name).is_some() || memchr::memchr(b'\t', value).is_some(),
-        nameless_value_has_equals: name.is_empty() && memchr::memchr(b'=', value).is_some(),
+        tab_in_name_or_value: contains_byte(name, b'\t') || contains_byte(value, b'\t'),
+        nameless_value_has_equals: name.is_empty() && contains_byte(value, b'='),
         host_prefix_path_not_slash: CookiePrefix::of(name) == Some(CookiePrefix::Host)
             && seen.last_path != Some(b"/"),
     };
@@ -85,7 +85,7 @@ pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
 /// §5.6 "cookie-av" steps 1–7 over the unparsed attributes.
 fn read_attributes<'h>(cookie: &mut SetCookie<'h>, seen: &mut Seen<'h>, mut rest: &'h [u8]) {
     while let Some((_, after)) = rest.split_first() {
-        let cookie_av = match memchr::memchr(b';', after) {
+        let cookie_av = match find_byte(after, b';') {
             Some(at) => {
                 rest = &after[at..];
                 &after[..at]
