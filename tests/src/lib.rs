@@ -93,7 +93,14 @@ impl Running {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // Only what the test passes may configure the process: no filter or policy override
+        // from the environment the tests run in.
         command.env_remove("RUST_LOG");
+        for (key, _) in std::env::vars_os() {
+            if key.to_str().is_some_and(|key| key.starts_with("COOKIE_WARDEN_")) {
+                command.env_remove(key);
+            }
+        }
         for (key, value) in env {
             command.env(key, value);
         }
