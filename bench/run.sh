@@ -18,7 +18,7 @@ CLIENT_CPU=${CLIENT_CPU:-0}        # ... and wrk here
 POLICY=${POLICY:-$ROOT/config/fora.toml}
 HOST_HEADER=${HOST_HEADER:-www.fora.se}     # puts the requests in scope `public` of fora.toml
 TARGETS=${TARGETS:-upstream axum-bare axum-layer proxy nginx-plain nginx-flags}
-ROUTES=${ROUTES:-cookies plain}
+ROUTES=${ROUTES:-set-cookies plain}
 PROXY_EXTRA_ARGS=${PROXY_EXTRA_ARGS:-}      # appended to `cookie-warden proxy ...`
 PROXY_LOG=${PROXY_LOG:-/dev/null}           # where the proxy's log lines go (a file fills fast: 2 per request)
 SKIP_BUILD=${SKIP_BUILD:-}                  # set to reuse target/release binaries as they are
@@ -191,7 +191,7 @@ for target in $TARGETS; do
 done
 
 # --- check that each target does what it is measured for ------------------------------------------------------
-# The upstream's /cookies sets 4 cookies (allow, fix, strip, allow); the layer and the proxy let 3 leave.
+# The upstream's /set-cookies sets 4 cookies (allow, fix, strip, allow); the layer and the proxy let 3 leave.
 expected_cookies() {
     case $1 in
         axum-layer | proxy | proxy-quiet) echo 3 ;;
@@ -205,7 +205,7 @@ expected_cookies() {
             status=$(sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' <<<"$headers")
             count=$(grep -ci '^set-cookie:' <<<"$headers" || true)
             want=0
-            [[ $route == cookies ]] && want=$(expected_cookies "$target")
+            [[ $route == set-cookies ]] && want=$(expected_cookies "$target")
             echo "== $target /$route: status $status, $count Set-Cookie (expected $want)"
             grep -i '^set-cookie:' <<<"$headers" || true
             if [[ $status != 200 || $count != "$want" ]]; then

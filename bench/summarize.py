@@ -22,17 +22,17 @@ TARGETS = {
     "nginx-plain": "nginx reverse proxy, plain",
     "nginx-flags": "nginx + proxy_cookie_flags",
 }
-ROUTES = ["cookies", "plain"]
+ROUTES = ["set-cookies", "plain"]
 
 # (label, numerator target, denominator target, route, req/s at least, p99 ratio at most)
 RATIOS = [
-    ("layer / bare axum, 4 Set-Cookie", "axum-layer", "axum-bare", "cookies", 0.97, 1.05),
+    ("layer / bare axum, 4 Set-Cookie", "axum-layer", "axum-bare", "set-cookies", 0.97, 1.05),
     ("layer / bare axum, no Set-Cookie", "axum-layer", "axum-bare", "plain", 0.97, 1.05),
-    ("proxy / nginx+flags, 4 Set-Cookie", "proxy", "nginx-flags", "cookies", 1.0, 1.0),
+    ("proxy / nginx+flags, 4 Set-Cookie", "proxy", "nginx-flags", "set-cookies", 1.0, 1.0),
     ("proxy / nginx plain, no Set-Cookie", "proxy", "nginx-plain", "plain", 1.0, None),
-    ("proxy / nginx plain, 4 Set-Cookie", "proxy", "nginx-plain", "cookies", None, None),
-    ("quiet proxy / proxy, 4 Set-Cookie", "proxy-quiet", "proxy", "cookies", None, None),
-    ("nginx+flags / nginx plain, 4 Set-Cookie", "nginx-flags", "nginx-plain", "cookies", None, None),
+    ("proxy / nginx plain, 4 Set-Cookie", "proxy", "nginx-plain", "set-cookies", None, None),
+    ("quiet proxy / proxy, 4 Set-Cookie", "proxy-quiet", "proxy", "set-cookies", None, None),
+    ("nginx+flags / nginx plain, 4 Set-Cookie", "nginx-flags", "nginx-plain", "set-cookies", None, None),
     ("nginx plain / upstream, no Set-Cookie", "nginx-plain", "upstream", "plain", None, None),
 ]
 

@@ -1,4 +1,4 @@
-//! The in-process bench app: an axum router answering `/cookies` and `/plain`, bare or behind the layer.
+//! The in-process bench app: an axum router answering `/set-cookies` and `/plain`, bare or behind the layer.
 
 use std::path::Path;
 

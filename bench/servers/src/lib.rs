@@ -2,8 +2,9 @@
 //!
 //! Every server here answers with the same bytes, so a run against one compares with a run against another:
 //!
-//! - `GET /cookies` answers with the four `Set-Cookie` headers of [`responses::SET_COOKIES`]: for a request to
-//!   `www.fora.se` (scope `public` of `config/fora.toml`) two are allowed, one is fixed and one is stripped;
+//! - `GET /set-cookies` answers with the four `Set-Cookie` headers of [`responses::SET_COOKIES`]: for a
+//!   request to `www.fora.se` (scope `public` of `config/fora.toml`) two are allowed, one is fixed and one
+//!   is stripped (not `/cookies`: there `cookie-warden proxy` serves the policy's declaration page);
 //! - any other path (the bench uses `/plain`) answers with no `Set-Cookie` at all.
 //!
 //! Both answer with the small body [`responses::BODY`].

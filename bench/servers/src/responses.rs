@@ -6,13 +6,13 @@ use http::{HeaderValue, Response};
 use http_body_util::Full;
 
 /// The path whose response carries [`SET_COOKIES`]; every other path gets none.
-pub const COOKIES_PATH: &str = "/cookies";
+pub const COOKIES_PATH: &str = "/set-cookies";
 
 /// The `Host` the bench sends, so that requests land in scope `public` of `config/fora.toml`.
 pub const HOST: &str = "www.fora.se";
 
-/// The `Set-Cookie` values of a `/cookies` response, in order: allow, fix, strip, allow
-/// (judged against `config/fora.toml` for `https://www.fora.se/cookies`).
+/// The `Set-Cookie` values of a `/set-cookies` response, in order: allow, fix, strip, allow
+/// (judged against `config/fora.toml` for `https://www.fora.se/set-cookies`).
 pub const SET_COOKIES: [&str; 4] = [
     // Listed in scope `public` as a session cookie; every required attribute present: passes byte for byte.
     "__RequestVerificationToken=CfDJ8bench0000000000000000token; Path=/; Secure; HttpOnly; SameSite=Lax",

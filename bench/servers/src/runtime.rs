@@ -1,5 +1,5 @@
-//! How a bench server's `main` runs its async body: a multi-threaded tokio runtime (sized by the CPU affinity,
-//! so one worker when `bench/run.sh` pins the server to one core) and a plain error on failure.
+//! How a bench server's `main` runs its async body: a multi-threaded tokio runtime (sized by the CPU
+//! affinity, so one worker when `bench/run.sh` pins the server to one core) and a plain error on failure.
 
 use std::future::Future;
 use std::process::ExitCode;

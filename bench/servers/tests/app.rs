@@ -1,5 +1,5 @@
-//! The bench app answers as `bench/run.sh` expects: with `config/fora.toml` the four cookies of `/cookies` are
-//! judged allow, fix, strip, allow, so the load bench measures each kind of decision.
+//! The bench app answers as `bench/run.sh` expects: with `config/fora.toml` the four cookies of
+//! `/set-cookies` are judged allow, fix, strip, allow, so the load bench measures each kind of decision.
 
 use cookie_warden_bench_servers::app::{load_policy, router};
 use cookie_warden_bench_servers::responses::{BODY, COOKIES_PATH, HOST, SET_COOKIES};

@@ -1,4 +1,5 @@
-//! The bench's in-process app: axum answering `/cookies` and `/plain`, bare or wrapped in `CookieWardenLayer`.
+//! The bench's in-process app: axum answering `/set-cookies` and `/plain`, bare or wrapped in
+//! `CookieWardenLayer`.
 //!
 //! Run with: `cargo run --release -p cookie-warden-bench-servers --bin bench-app -- --listen 127.0.0.1:0
 //! [--policy config/fora.toml]`

@@ -1,6 +1,7 @@
-//! The bench's upstream: a bare hyper HTTP/1.1 server with keep-alive, answering `/cookies` and `/plain`.
+//! The bench's upstream: a bare hyper HTTP/1.1 server with keep-alive, answering `/set-cookies` and `/plain`.
 //!
-//! Run with: `cargo run --release -p cookie-warden-bench-servers --bin bench-upstream -- --listen 127.0.0.1:0`
+//! Run with:
+//! `cargo run --release -p cookie-warden-bench-servers --bin bench-upstream -- --listen 127.0.0.1:0`
 
 use std::convert::Infallible;
 use std::process::ExitCode;
