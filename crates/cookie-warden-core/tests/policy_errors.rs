@@ -358,6 +358,23 @@ fn lints_leave_the_policy_loadable() {
 }
 
 #[test]
+fn a_consent_cookie_that_itself_needs_consent_is_linted() {
+    let lints = lints_of(
+        "[consent]\ncookie = \"consent\"\n[[cookie]]\nname = \"consent\"\ncategory = \"functional\"\nlifetime = \"session\"\n",
+    );
+    assert!(
+        lints.iter().any(|l| l.contains("cookie[0].category")
+            && l.contains("consent cookie `consent` is in category `functional`, which needs consent")),
+        "{lints:?}"
+    );
+    // Functional cookies need no consent here: no lint.
+    let lints = lints_of(
+        "[consent]\ncookie = \"consent\"\nrequired = [\"statistics\"]\n[[cookie]]\nname = \"consent\"\ncategory = \"functional\"\nlifetime = \"session\"\n",
+    );
+    assert!(lints.is_empty(), "{lints:?}");
+}
+
+#[test]
 fn an_unlisted_consent_cookie_and_a_shadowed_scope_are_linted() {
     let lints = lints_of("[consent]\ncookie = \"consent\"\n");
     assert!(

@@ -24,8 +24,9 @@
 //! requirements (the most specific wins; exact names against patterns are checked exactly,
 //! pattern against pattern by their literal head and tail, which may over-report); statistics or
 //! marketing rules without `[consent]`; persistent lifetimes over 13 months; a rule without a
-//! category when `[consent]` exists; a consent cookie that no rule lists (it would be stripped);
-//! a scope that never matches because earlier scopes cover all its hosts and paths.
+//! category when `[consent]` exists; a consent cookie that no rule lists (it would be stripped),
+//! or whose rule's category needs consent (a visitor's first choice could never be stored); a
+//! scope that never matches because earlier scopes cover all its hosts and paths.
 
 use std::collections::HashSet;
 
@@ -186,14 +187,27 @@ pub(crate) fn compile(file: PolicyFile, findings: &mut Findings) -> Option<Compi
 
     lint_rules(&rules, &names, file.consent.is_some(), max_lifetime, findings);
     if let Some(c) = &file.consent {
-        if names.find(c.cookie.as_bytes(), |_| true) == Found::Nothing {
-            findings.lint(
+        match names.find(c.cookie.as_bytes(), |_| true) {
+            Found::Nothing => findings.lint(
                 root.key("consent").key("cookie"),
                 format!(
                     "the consent cookie `{}` matches no [[cookie]] rule: the visitor's choice would be stripped as unlisted",
                     c.cookie
                 ),
-            );
+            ),
+            Found::Applies(index) | Found::NotHere(index) => {
+                let rule = &rules[index as usize];
+                if consent.as_ref().is_some_and(|compiled| compiled.requires(rule.category)) {
+                    findings.lint(
+                        root.key("cookie").index(rule.index).key("category"),
+                        format!(
+                            "the consent cookie `{}` is in category `{}`, which needs consent: a visitor's first choice would be stripped as consent_missing; make it `necessary`",
+                            c.cookie,
+                            rule.category.as_str()
+                        ),
+                    );
+                }
+            }
         }
     }
 
