@@ -219,8 +219,9 @@ impl<'h> SetCookie<'h> {
         }
     }
 
-    /// The same cookie with every borrow turned owned-compatible for a shorter lifetime: handy to
-    /// set [`SetCookie::path`] from a policy before [`SetCookie::write_canonical`].
+    /// A copy with [`SetCookie::path`] replaced, possibly by a shorter-lived path (a policy's):
+    /// handy before [`SetCookie::write_canonical`], for example `Some(b"/")` for a `__Host-`
+    /// cookie (see [`Ambiguities::host_prefix_path_not_slash`]).
     pub fn with_path<'a>(&self, path: Option<&'a [u8]>) -> SetCookie<'a>
     where
         'h: 'a,
@@ -247,5 +248,156 @@ pub fn default_path(request_path: &str) -> &str {
     match request_path.rfind('/') {
         Some(0) | None => "/",
         Some(last) => &request_path[..last],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: RequestUrl<'static> = RequestUrl {
+        secure: true,
+        host: "www.example.com",
+        path: "/dir/page",
+    };
+    const NOW: i64 = 1_700_000_000;
+
+    #[test]
+    fn expiry_prefers_max_age_and_caps_at_400_days() {
+        let expiry = |header: &str| parse(header.as_bytes(), &URL).expiry(NOW);
+        assert_eq!(expiry("a=1"), Expiry::Session);
+        assert_eq!(expiry("a=1; Max-Age=60"), Expiry::At(NOW + 60));
+        assert_eq!(expiry("a=1; Max-Age=0"), Expiry::Expired);
+        assert_eq!(
+            expiry("a=1; Max-Age=-5; Expires=Wed, 09 Jun 2100 10:18:14 GMT"),
+            Expiry::Expired
+        );
+        assert_eq!(
+            expiry("a=1; Max-Age=60; Expires=Thu, 01 Jan 1970 00:00:00 GMT"),
+            Expiry::At(NOW + 60)
+        );
+        assert_eq!(
+            expiry("a=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT"),
+            Expiry::Expired
+        );
+        assert_eq!(
+            expiry("a=1; Expires=Wed, 09 Jun 2100 10:18:14 GMT"),
+            Expiry::At(NOW + MAX_AGE_LIMIT)
+        );
+        let in_a_day = parse(b"a=1; Expires=Wed, 15 Nov 2023 22:13:20 GMT", &URL);
+        assert_eq!(in_a_day.expiry(NOW), Expiry::At(NOW + 86_400));
+        assert_eq!(in_a_day.lifetime(NOW), Some(86_400));
+        assert!(!in_a_day.is_deletion(NOW));
+        assert!(in_a_day.is_deletion(NOW + 86_400));
+        assert_eq!(parse(b"a=1; Max-Age=0", &URL).lifetime(NOW), Some(0));
+        assert_eq!(parse(b"a=1", &URL).lifetime(NOW), None);
+    }
+
+    #[test]
+    fn paths() {
+        let cookie = parse(b"a=1; Path=/x; Path=nope", &URL);
+        assert_eq!(cookie.path, None);
+        assert!(cookie.path_attribute_defaulted());
+        assert_eq!(cookie.effective_path(&URL), b"/dir");
+        let cookie = parse(b"a=1; Path=nope; Path=/x", &URL);
+        assert_eq!(
+            (cookie.path, cookie.path_attribute_defaulted()),
+            (Some(&b"/x"[..]), false)
+        );
+        let cookie = parse(b"a=1", &URL);
+        assert_eq!((cookie.path, cookie.path_attribute_defaulted()), (None, false));
+        assert_eq!(cookie.effective_path(&URL), b"/dir");
+    }
+
+    #[test]
+    fn host_prefix_canonical_form_with_explicit_path() {
+        let root = RequestUrl { path: "/", ..URL };
+        let cookie = parse(b"__Host-sid=1; Secure; Path=foo", &root);
+        assert_eq!(cookie.rejection, None);
+        assert!(cookie.ambiguities.host_prefix_path_not_slash);
+        let fixed = cookie.with_path(Some(b"/")).to_canonical();
+        assert_eq!(fixed, b"__Host-sid=1; Path=/; Secure");
+        let again = parse(&fixed, &root);
+        assert_eq!(again.rejection, None);
+        assert!(again.ambiguities.is_empty());
+    }
+
+    #[test]
+    fn counts_and_raw_attributes() {
+        let long = "x".repeat(1025);
+        let header =
+            format!("a=1; secure; SECURE; Max-Age=1; max-age=x; Foo=bar; ;Path={long}; SameSite=Lax");
+        let cookie = parse(header.as_bytes(), &URL);
+        let counts = cookie.attributes;
+        assert_eq!(
+            (counts.secure, counts.max_age, counts.unknown, counts.oversize),
+            (2, 2, 2, 1)
+        );
+        assert_eq!((counts.path, counts.same_site, counts.domain), (0, 1, 0));
+        assert_eq!(
+            counts.duplicates().collect::<Vec<_>>(),
+            [AttributeKind::MaxAge, AttributeKind::Secure]
+        );
+        let raw: Vec<_> = cookie
+            .raw_attributes()
+            .map(|a| (a.name, a.kind, a.oversize))
+            .collect();
+        assert_eq!(raw.len(), 8);
+        assert_eq!(raw[0], (&b"secure"[..], AttributeKind::Secure, false));
+        assert_eq!(raw[3], (&b"max-age"[..], AttributeKind::MaxAge, false));
+        assert_eq!(raw[5], (&b""[..], AttributeKind::Unknown, false));
+        assert_eq!(raw[6], (&b"Path"[..], AttributeKind::Path, true));
+    }
+
+    #[test]
+    fn debug_redacts_the_value() {
+        let cookie = parse(b"sid=s3cr3t-v4lue; Path=/", &URL);
+        let debug = format!("{cookie:?}");
+        assert!(!debug.contains("s3cr3t"), "{debug}");
+        assert!(
+            debug.contains("sid") && debug.contains("redacted 12 bytes"),
+            "{debug}"
+        );
+    }
+
+    #[test]
+    fn rejections_in_draft_order() {
+        let insecure = RequestUrl { secure: false, ..URL };
+        let reject = |header: &str, url: &RequestUrl<'_>| parse(header.as_bytes(), url).rejection;
+        assert_eq!(
+            reject("a=\u{7f}; Secure", &insecure),
+            Some(Rejection::ControlCharacter)
+        );
+        assert_eq!(
+            reject(&format!("a={}", "v".repeat(4096)), &URL),
+            Some(Rejection::NameValueTooLong)
+        );
+        assert_eq!(reject(" = ; Secure", &URL), Some(Rejection::EmptyNameAndValue));
+        assert_eq!(
+            reject("a=1; Domain=other.com; Secure", &insecure),
+            Some(Rejection::DomainMismatch)
+        );
+        assert_eq!(
+            reject("a=1; SameSite=None; Secure", &insecure),
+            Some(Rejection::SecureFromInsecureOrigin)
+        );
+        assert_eq!(
+            reject("a=1; SameSite=None", &URL),
+            Some(Rejection::SameSiteNoneWithoutSecure)
+        );
+        assert_eq!(reject("__Secure-a=1", &URL), Some(Rejection::SecurePrefix));
+        assert_eq!(
+            reject("__Host-a=1; Secure; Path=/; Domain=example.com", &URL),
+            Some(Rejection::HostPrefix)
+        );
+        assert_eq!(reject("__Host-a=1; Secure", &URL), Some(Rejection::HostPrefix));
+        assert_eq!(reject("__secure-a", &URL), Some(Rejection::NamelessPrefix));
+        assert_eq!(
+            reject("a=1; Partitioned", &URL),
+            Some(Rejection::PartitionedWithoutSecure)
+        );
+        assert_eq!(reject("a=1; Partitioned; Secure", &URL), None);
+        assert_eq!(Rejection::NameValueTooLong.as_str(), "name_value_too_long");
+        assert!(Rejection::NameValueTooLong.is_oversize() && !Rejection::HostPrefix.is_oversize());
     }
 }
