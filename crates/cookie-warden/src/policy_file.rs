@@ -1,11 +1,11 @@
 //! Loading the policy file: the standard figment (the TOML file, then `COOKIE_WARDEN_`
 //! environment overrides with `__` between keys), checked and compiled by the core.
 //!
-//! `COOKIE_WARDEN_ENFORCEMENT__MODE=report-only` overrides `[enforcement] mode`. Only variables
-//! that name a key inside a table (they hold `__`) or `COOKIE_WARDEN_VERSION` are policy
-//! overrides: single-word variables such as `COOKIE_WARDEN_LOG` or `COOKIE_WARDEN_BIN` belong to
-//! the binary and its tests, not to the policy. Every other override is checked like the file:
-//! a misspelt `COOKIE_WARDEN_ENFORCMENT__MODE` is an error naming that variable.
+//! `COOKIE_WARDEN_ENFORCEMENT__MODE=report-only` overrides `[enforcement] mode`. Every
+//! `COOKIE_WARDEN_` variable is a policy override except the tools' own ([`TOOL_VARIABLES`]:
+//! `COOKIE_WARDEN_LOG`, and `COOKIE_WARDEN_BIN` / `COOKIE_WARDEN_CHROMIUM` of the tests), and is
+//! checked like the file: a misspelt `COOKIE_WARDEN_ENFORCMENT__MODE` or a stray
+//! `COOKIE_WARDEN_NOPE` is an error naming that variable (unknown keys are errors).
 //!
 //! Overrides are merged with `merge`, never `admerge`: a value from the environment replaces the
 //! file's, so a list (hosts, scopes, domains) never widens by accident.
@@ -40,12 +40,21 @@ impl fmt::Display for PolicyFileError {
 
 impl std::error::Error for PolicyFileError {}
 
+/// `COOKIE_WARDEN_` variables that are not policy overrides (lowercase, as figment sees them).
+pub(crate) const TOOL_VARIABLES: [&str; 3] = ["log", "bin", "chromium"];
+
+/// The environment overrides: every `COOKIE_WARDEN_` variable but [`TOOL_VARIABLES`].
+pub(crate) fn env_overrides() -> Env {
+    Env::prefixed(ENV_PREFIX)
+        .split(ENV_SPLIT)
+        .filter(|key| !TOOL_VARIABLES.iter().any(|tool| key == *tool))
+}
+
 /// The standard figment for a policy file: the file, then the environment overrides.
 pub(crate) fn figment(path: &Path) -> Figment {
-    let env = Env::prefixed(ENV_PREFIX)
-        .split(ENV_SPLIT)
-        .filter(|key| key.as_str().contains('.') || key == "version");
-    Figment::new().merge(Toml::file_exact(path)).merge(env)
+    Figment::new()
+        .merge(Toml::file_exact(path))
+        .merge(env_overrides())
 }
 
 /// Loads, checks and compiles the policy at `path` (plus environment overrides).

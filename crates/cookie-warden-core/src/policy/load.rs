@@ -63,7 +63,15 @@ pub fn from_toml_str(name: &str, text: &str) -> Result<Loaded, PolicyErrors> {
 /// Loads a policy from a figment (usually `Toml::file_exact(path)` merged with
 /// `Env::prefixed("COOKIE_WARDEN_").split("__")`).
 pub fn from_figment(figment: &Figment) -> Result<Loaded, PolicyErrors> {
-    load(figment, &Source::Named("policy".to_owned()))
+    // An error no provider owns (a key missing from an empty file) names the figment's file.
+    let fallback = figment
+        .metadata()
+        .find_map(|md| match &md.source {
+            Some(figment::Source::File(path)) => Some(Source::File(path.clone())),
+            _ => None,
+        })
+        .unwrap_or_else(|| Source::Named("policy".to_owned()));
+    load(figment, &fallback)
 }
 
 fn load(figment: &Figment, fallback: &Source) -> Result<Loaded, PolicyErrors> {
@@ -89,7 +97,7 @@ fn load(figment: &Figment, fallback: &Source) -> Result<Loaded, PolicyErrors> {
                     Diagnostic {
                         source,
                         key: KeyPath::from_figment(&e.path),
-                        message: lowercase_first(&e.kind.to_string()),
+                        message: clip_long_lines(&lowercase_first(&e.kind.to_string())),
                     }
                 })
                 .collect();
@@ -198,6 +206,31 @@ fn describe(base: &KeyPath, kind: &Kind) -> (KeyPath, String) {
 }
 
 /// Lowercases the first letter of a message, unless it starts an acronym (`TOML parse error`).
+/// The longest line of a message: a TOML syntax error quotes the offending line, and a policy file
+/// of one 50 MB line must not make a 50 MB error.
+const MAX_MESSAGE_LINE: usize = 240;
+
+/// `text` with every line longer than [`MAX_MESSAGE_LINE`] characters cut short with `…`.
+fn clip_long_lines(text: &str) -> String {
+    if text.lines().all(|line| line.len() <= MAX_MESSAGE_LINE) {
+        return text.to_owned();
+    }
+    let mut clipped = String::with_capacity(text.len().min(64 * MAX_MESSAGE_LINE));
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            clipped.push('\n');
+        }
+        match line.char_indices().nth(MAX_MESSAGE_LINE) {
+            Some((at, _)) => {
+                clipped.push_str(&line[..at]);
+                clipped.push('…');
+            }
+            None => clipped.push_str(line),
+        }
+    }
+    clipped
+}
+
 fn lowercase_first(text: &str) -> String {
     let mut chars = text.chars();
     match (chars.next(), chars.next()) {

@@ -1,0 +1,369 @@
+//! Bad input everywhere, through the built binary: policy files, CLI arguments, HAR files and
+//! environment overrides. Each gets exit code 2 and a short, clear error naming what is wrong and
+//! where; never a panic, a backtrace, or an error as long as the input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The largest error output accepted for any bad input, however large the input.
+const MAX_ERROR_BYTES: usize = 64 * 1024;
+
+fn fora() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/fora.toml"))
+}
+
+/// A fresh directory for this test's files.
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cookie-warden-bad-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// Runs the binary with `args` (stdin empty), with no `COOKIE_WARDEN_` variable but `env`.
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cookie-warden"));
+    command.args(args).stdin(Stdio::null());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("COOKIE_WARDEN_") {
+            command.env_remove(key);
+        }
+    }
+    // A backtrace would show if anything panicked.
+    command.env("RUST_BACKTRACE", "1");
+    command.envs(env.iter().copied());
+    command.output().expect("the cookie-warden binary runs")
+}
+
+/// Asserts exit code 2, no panic, a bounded error that contains every one of `needles` (ignoring
+/// case); returns stderr.
+fn assert_usage_error(out: &Output, needles: &[&str]) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let shown: String = stderr.chars().take(2000).collect();
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    assert!(!stderr.contains("panicked at"), "{shown}");
+    assert!(!stderr.contains("RUST_BACKTRACE"), "{shown}");
+    assert!(!stderr.contains("stack backtrace"), "{shown}");
+    assert!(
+        out.stderr.len() + out.stdout.len() <= MAX_ERROR_BYTES,
+        "{} bytes of error: {shown}",
+        out.stderr.len()
+    );
+    let lowercase = stderr.to_lowercase();
+    for needle in needles {
+        assert!(lowercase.contains(&needle.to_lowercase()), "{needle:?} not in: {shown}");
+    }
+    stderr
+}
+
+fn check(path: &Path, needles: &[&str]) -> String {
+    let out = run(&["check", "--config", path.to_str().unwrap()], &[]);
+    assert_usage_error(&out, needles)
+}
+
+#[test]
+fn an_empty_policy_file_is_named_in_the_error() {
+    let dir = scratch("empty");
+    let path = write(&dir, "empty.toml", b"");
+    // Regression: the missing `version` was attributed to "policy", not to the file.
+    check(&path, &["empty.toml: version: missing key `version`"]);
+}
+
+#[test]
+fn binary_garbage_and_invalid_utf8_are_named() {
+    let dir = scratch("garbage");
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let path = write(&dir, "garbage.toml", &garbage);
+    check(&path, &["garbage.toml", "utf-8"]);
+    let path = write(
+        &dir,
+        "latin1.toml",
+        b"version = 1\n[[cookie]]\nname = \"caf\xe9\"\n",
+    );
+    check(&path, &["latin1.toml", "utf-8"]);
+}
+
+#[test]
+fn a_50_mb_policy_file_gets_a_short_error() {
+    let dir = scratch("huge");
+    let mut text = b"version = 1\n".to_vec();
+    text.extend(std::iter::repeat_n(b'x', 50 * 1024 * 1024));
+    let path = write(&dir, "huge.toml", &text);
+    // Regression: the TOML error quoted the whole 50 MB line (and a 50 MB caret line): 100 MB of
+    // stderr. Lines of messages are now clipped.
+    check(&path, &["huge.toml", "line 2"]);
+}
+
+#[test]
+fn deeply_nested_tables_and_arrays_are_errors_not_crashes() {
+    let dir = scratch("deep");
+    let arrays = format!(
+        "version = 1\na = {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    check(&write(&dir, "arrays.toml", arrays.as_bytes()), &["arrays.toml"]);
+    let tables = format!(
+        "version = 1\na = {}1{}\n",
+        "{ b = ".repeat(100_000),
+        " }".repeat(100_000)
+    );
+    check(&write(&dir, "tables.toml", tables.as_bytes()), &["tables.toml"]);
+    let headers = format!("version = 1\n[{}]\n", vec!["t"; 20_000].join("."));
+    check(
+        &write(&dir, "headers.toml", headers.as_bytes()),
+        &["headers.toml"],
+    );
+}
+
+#[test]
+fn wrong_types_and_unknown_keys_are_each_named_with_their_key() {
+    let dir = scratch("types");
+    let path = write(
+        &dir,
+        "types.toml",
+        b"version = \"one\"\nnope = 1\n[enforcement]\nmode = 5\nfoo = true\n[[cookie]]\nname = [1]\n",
+    );
+    check(
+        &path,
+        &[
+            "types.toml: version: wrong type",
+            "types.toml: nope: unknown key",
+            "types.toml: enforcement.mode: wrong type",
+            "types.toml: enforcement.foo: unknown key",
+            "types.toml: cookie[0].name",
+        ],
+    );
+}
+
+#[test]
+fn missing_files_and_directories_are_named() {
+    let dir = scratch("missing");
+    let missing = dir.join("nope.toml");
+    check(&missing, &["nope.toml", "no such file"]);
+    check(&dir, &["it is a directory"]);
+    let fora = fora();
+    let fora = fora.to_str().unwrap();
+    let har = dir.join("nope.har");
+    let out = run(&["audit", "--config", fora, har.to_str().unwrap()], &[]);
+    assert_usage_error(&out, &["nope.har", "no such file"]);
+    let out = run(&["audit", "--config", fora, dir.to_str().unwrap()], &[]);
+    assert_usage_error(&out, &["it is a directory"]);
+    let out = run(&["discover", dir.to_str().unwrap()], &[]);
+    assert_usage_error(&out, &["it is a directory"]);
+    let out = run(&["render", "--config", missing.to_str().unwrap()], &[]);
+    assert_usage_error(&out, &["nope.toml"]);
+    let out = run(
+        &[
+            "proxy",
+            "--config",
+            fora,
+            "--upstream",
+            "http://127.0.0.1:9",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            missing.to_str().unwrap(),
+            "--tls-key",
+            missing.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_usage_error(&out, &["nope.toml"]);
+}
+
+#[test]
+fn bad_cli_arguments_exit_2_naming_the_argument() {
+    let fora = fora();
+    let fora = fora.to_str().unwrap();
+    let cases: [(&[&str], &[&str]); 12] = [
+        (&[], &["Usage"]),
+        (&["bogus"], &["bogus"]),
+        (&["proxy"], &["--config", "--upstream"]),
+        (&["proxy", "--config", fora], &["--upstream"]),
+        (&["check", "--config", fora, "--bogus"], &["--bogus"]),
+        (&["proxy", "--config", fora, "--upstream", "nope"], &["nope"]),
+        (
+            &["proxy", "--config", fora, "--upstream", "https://example.com"],
+            &["https://example.com"],
+        ),
+        (
+            &[
+                "proxy",
+                "--config",
+                fora,
+                "--upstream",
+                "http://127.0.0.1:9",
+                "--listen",
+                "bogus",
+            ],
+            &["--listen", "bogus"],
+        ),
+        (
+            &[
+                "proxy",
+                "--config",
+                fora,
+                "--upstream",
+                "http://127.0.0.1:9",
+                "--listen",
+                "192.0.2.1:80",
+            ],
+            &["192.0.2.1:80"],
+        ),
+        (
+            &[
+                "proxy",
+                "--config",
+                fora,
+                "--upstream",
+                "http://127.0.0.1:9",
+                "--connect-timeout",
+                "soon",
+            ],
+            &["--connect-timeout", "soon"],
+        ),
+        (
+            &["eval", "--config", fora, "--url", "fora.se/"],
+            &["--url", "fora.se/"],
+        ),
+        (
+            &[
+                "eval",
+                "--config",
+                fora,
+                "--url",
+                "https://fora.se/",
+                "--header",
+                "no colon",
+            ],
+            &["--header", "no colon"],
+        ),
+    ];
+    for (args, needles) in cases {
+        let out = run(args, &[]);
+        assert_usage_error(&out, needles);
+    }
+}
+
+#[test]
+fn bad_har_files_are_named_with_the_json_path() {
+    let dir = scratch("har");
+    let fora = fora();
+    let fora = fora.to_str().unwrap();
+    let cases: [(&str, &[u8], &str); 5] = [
+        ("truncated.har", br#"{"log": {"entries": ["#, "log.entries"),
+        ("text.har", b"not json at all", "line 1"),
+        ("types.har", br#"{"log": {"entries": 5}}"#, "log.entries"),
+        (
+            "fields.har",
+            br#"{"log": {"entries": [{"request": {}}]}}"#,
+            "log.entries[0].request",
+        ),
+        ("binary.har", b"\xff\xfe\x00\x01{", "binary.har"),
+    ];
+    for (name, bytes, place) in cases {
+        let path = write(&dir, name, bytes);
+        let out = run(&["audit", "--config", fora, path.to_str().unwrap()], &[]);
+        assert_usage_error(&out, &[name, place]);
+        let out = run(&["discover", path.to_str().unwrap()], &[]);
+        assert_usage_error(&out, &[name, place]);
+    }
+}
+
+#[test]
+fn har_files_with_huge_strings_are_judged_without_panic() {
+    let dir = scratch("har-huge");
+    let value = "v".repeat(8 * 1024 * 1024);
+    let har = format!(
+        r#"{{"log": {{"version": "1.2", "creator": {{"name": "t", "version": "1"}}, "entries": [{{
+  "startedDateTime": "2024-01-01T00:00:00Z", "time": 1,
+  "request": {{"method": "GET", "url": "https://fora.se/", "httpVersion": "HTTP/1.1", "cookies": [], "headers": [], "queryString": [], "headersSize": -1, "bodySize": 0}},
+  "response": {{"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "cookies": [], "headers": [{{"name": "Set-Cookie", "value": "x={value}"}}, {{"name": "{value}", "value": "1"}}], "content": {{"size": 0, "mimeType": "text/plain"}}, "redirectURL": "", "headersSize": -1, "bodySize": 0}},
+  "cache": {{}}, "timings": {{"send": 0, "wait": 0, "receive": 0}}}}]}}}}"#
+    );
+    let path = write(&dir, "huge.har", har.as_bytes());
+    let out = run(
+        &[
+            "audit",
+            "--config",
+            fora().to_str().unwrap(),
+            path.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // An oversize, unlisted cookie: a finding (exit 1), never a crash, and its value never shown.
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        stderr.chars().take(2000).collect::<String>()
+    );
+    assert!(!stderr.contains("panicked at"));
+    assert!(
+        out.stdout.len() + out.stderr.len() < MAX_ERROR_BYTES,
+        "{} bytes",
+        out.stdout.len()
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("vvvvvvvv"));
+}
+
+#[test]
+fn bad_environment_overrides_name_the_variable() {
+    let fora = fora();
+    let fora = fora.to_str().unwrap();
+    let out = run(
+        &["check", "--config", fora],
+        &[("COOKIE_WARDEN_ENFORCEMENT__MODE", "bogus")],
+    );
+    assert_usage_error(
+        &out,
+        &["COOKIE_WARDEN_ENFORCEMENT__MODE", "enforcement.mode", "bogus"],
+    );
+    // Regression: a single-word variable was silently ignored; an unknown key is an error.
+    let out = run(&["check", "--config", fora], &[("COOKIE_WARDEN_NOPE", "1")]);
+    assert_usage_error(&out, &["COOKIE_WARDEN_NOPE", "nope: unknown key"]);
+    let out = run(
+        &["check", "--config", fora],
+        &[("COOKIE_WARDEN_ENFORCEMENT", "strict")],
+    );
+    assert_usage_error(&out, &["COOKIE_WARDEN_ENFORCEMENT", "enforcement"]);
+    let out = run(
+        &["check", "--config", fora],
+        &[("COOKIE_WARDEN_ENFORCEMENT__BLOCK_STATUS", "200")],
+    );
+    assert_usage_error(&out, &["COOKIE_WARDEN_ENFORCEMENT__BLOCK_STATUS", "block_status"]);
+    let out = run(
+        &[
+            "proxy",
+            "--config",
+            fora,
+            "--upstream",
+            "http://127.0.0.1:9",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        &[("COOKIE_WARDEN_DEFAULTS__SAME_SITE", "sometimes")],
+    );
+    assert_usage_error(&out, &["COOKIE_WARDEN_DEFAULTS__SAME_SITE", "defaults.same_site"]);
+    // The tools' own variables are not policy overrides.
+    let out = run(
+        &["check", "--config", fora],
+        &[("COOKIE_WARDEN_LOG", "debug"), ("COOKIE_WARDEN_BIN", "/x")],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
