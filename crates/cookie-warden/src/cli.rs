@@ -235,12 +235,26 @@ pub(crate) struct ProxyArgs {
 pub(crate) struct DemoArgs {
     /// A policy file instead of the built-in copy of `config/fora.toml` (its scopes become the
     /// demo's site areas).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "policy")]
     pub(crate) config: Option<std::path::PathBuf>,
+    /// Which built-in policy to use: `fora` (`config/fora.toml`, necessary cookies only) or
+    /// `consent` (`config/fora-consent.toml`: statistics cookies wait for the visitor's consent;
+    /// the home page then offers "accept" and "decline" links).
+    #[arg(long, value_enum, value_name = "NAME", default_value = "fora")]
+    pub(crate) policy: DemoPolicy,
     #[command(flatten)]
     pub(crate) serve: ServeArgs,
     #[command(flatten)]
     pub(crate) telemetry: TelemetryArgs,
+}
+
+/// `demo --policy`: the built-in policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DemoPolicy {
+    /// `config/fora.toml`: the seed site as it is, without consent.
+    Fora,
+    /// `config/fora-consent.toml`: the seed site with a consent banner.
+    Consent,
 }
 
 /// How the proxy listens and talks to its upstream (shared by `proxy` and `demo`).

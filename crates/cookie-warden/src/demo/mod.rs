@@ -1,14 +1,17 @@
-//! `cookie-warden demo`: the proxy with `config/fora.toml` on 127.0.0.1:8080 in front of a
-//! built-in upstream on a free loopback port.
+//! `cookie-warden demo`: the proxy with `config/fora.toml` (or, with `--policy consent`,
+//! `config/fora-consent.toml`) on 127.0.0.1:8080 in front of a built-in upstream on a free
+//! loopback port.
 //!
 //! - [`areas`]: one site area per policy scope, reached by a path prefix on one loopback address;
 //! - [`site`]: what each area's pages set (the declared cookies, some broken, and rogue ones);
+//! - [`consent`]: with `[consent]`, the home page's "accept" and "decline" links;
 //! - [`upstream`]: the built-in upstream that serves it.
 //!
 //! The demo judges every request as https (the real site is served over https; browsers accept
 //! `Secure` cookies from `http://127.0.0.1` and `http://localhost`, which they treat as secure).
 
 pub(crate) mod areas;
+pub(crate) mod consent;
 pub(crate) mod site;
 pub(crate) mod upstream;
 
@@ -23,7 +26,7 @@ use figment::providers::{Format, Toml};
 use tower::Layer;
 use tower_cookie_warden::PolicyHandle;
 
-use crate::cli::DemoArgs;
+use crate::cli::{DemoArgs, DemoPolicy};
 use crate::exit::Exit;
 use crate::proxy::declaration::DeclarationPage;
 use crate::proxy::forward::{Forward, ForwardOptions, Upstream as UpstreamUrl};
@@ -33,14 +36,21 @@ use crate::{logging, policy_file};
 /// The policy the demo uses unless `--config` names another: `config/fora.toml`, built in.
 const FORA: &str = include_str!("../../../../config/fora.toml");
 
+/// The built-in policy of `--policy consent`: `config/fora-consent.toml`.
+const FORA_CONSENT: &str = include_str!("../../../../config/fora-consent.toml");
+
 /// Runs the demo until SIGTERM / Ctrl-C.
 pub(crate) fn run(args: DemoArgs) -> Result<Exit> {
     let _logs = logging::init(args.telemetry.log_format, args.telemetry.otlp_endpoint.as_deref())?;
     let mut serve = Serve::from_args(&args.serve)?;
     serve.https = true;
+    let builtin = match args.policy {
+        DemoPolicy::Fora => FORA,
+        DemoPolicy::Consent => FORA_CONSENT,
+    };
     let loaded = match &args.config {
         Some(path) => policy_file::load(path).map_err(|errors| reload::error_lines(&errors)),
-        None => from_figment(&builtin_figment()).map_err(|errors| reload::policy_error_lines(&errors)),
+        None => from_figment(&builtin_figment(builtin)).map_err(|errors| reload::policy_error_lines(&errors)),
     };
     let loaded = match loaded {
         Ok(loaded) => loaded,
@@ -53,7 +63,7 @@ pub(crate) fn run(args: DemoArgs) -> Result<Exit> {
     };
     let bytes = match &args.config {
         Some(path) => std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?,
-        None => FORA.as_bytes().to_vec(),
+        None => builtin.as_bytes().to_vec(),
     };
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -95,11 +105,12 @@ pub(crate) fn run(args: DemoArgs) -> Result<Exit> {
     })
 }
 
-/// The built-in `config/fora.toml` with the same environment overrides as
-/// [`policy_file::figment`] (`COOKIE_WARDEN_ENFORCEMENT__MODE=report-only` and the like).
-fn builtin_figment() -> Figment {
+/// A built-in policy (`config/fora.toml` or `config/fora-consent.toml`) with the same
+/// environment overrides as [`policy_file::figment`] (`COOKIE_WARDEN_ENFORCEMENT__MODE=report-only`
+/// and the like).
+fn builtin_figment(text: &str) -> Figment {
     Figment::new()
-        .merge(Toml::string(FORA))
+        .merge(Toml::string(text))
         .merge(crate::policy_file::env_overrides())
 }
 
@@ -123,6 +134,15 @@ fn instructions(serve: &Serve, proxy: SocketAddr, upstream: SocketAddr, site: &s
             "    curl -s -D - -o /dev/null -H 'Host: {host}' http://{upstream}{base}/    # what the upstream sends, unfiltered",
             host = first.area.host,
             base = first.area.base_path,
+        );
+    }
+    if let Some(banner) = &site.banner {
+        let _ = writeln!(
+            text,
+            "\n  consent: cookies of {required} wait for `{cookie}`; accept or decline on the home page, or:\n    curl -s -D - -o /dev/null {scheme}://{proxy}{accept}    # the consent cookie the banner sets",
+            required = banner.required,
+            cookie = banner.cookie,
+            accept = banner.accept_path,
         );
     }
     text.push_str("\n  Each cookie that cookie-warden fixes or strips is logged below as a `cookie policy violation`.\n  Stop with Ctrl-C.\n\n");

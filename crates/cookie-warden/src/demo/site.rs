@@ -11,6 +11,7 @@ use cookie_warden_core::policy::name::PatternKind;
 use cookie_warden_core::policy::{CompiledPolicy, CompiledRule, Lifetime, NameMatch, ScopeId};
 
 use super::areas::Area;
+use super::consent::Banner;
 
 /// The value every demo cookie carries (a demo has no secrets).
 const VALUE: &str = "demo";
@@ -31,6 +32,8 @@ pub(crate) enum Expect {
     Blocked,
     /// Report-only: passes unchanged, and an event says what would have happened.
     Reported,
+    /// Its category needs consent: stripped until the visitor accepts it, then kept.
+    NeedsConsent,
 }
 
 impl Expect {
@@ -41,6 +44,7 @@ impl Expect {
             Expect::Stripped => "stripped",
             Expect::Blocked => "blocks the response",
             Expect::Reported => "passes, and is reported",
+            Expect::NeedsConsent => "stripped until you accept its category, then kept",
         }
     }
 }
@@ -82,6 +86,8 @@ pub(crate) struct Site {
     pub(crate) home: String,
     /// The page that sets a cookie with `document.cookie`.
     pub(crate) js_cookie: String,
+    /// The consent banner, when the policy has `[consent]`.
+    pub(crate) banner: Option<Banner>,
 }
 
 /// How the policy treats the kinds of problem the demo shows.
@@ -89,6 +95,8 @@ pub(crate) struct Site {
 struct Outcomes {
     noncompliant: Expect,
     unlisted: Expect,
+    /// A compliant cookie whose category needs consent.
+    consent: Expect,
 }
 
 impl Outcomes {
@@ -98,6 +106,7 @@ impl Outcomes {
             return Self {
                 noncompliant: Expect::Reported,
                 unlisted: Expect::Reported,
+                consent: Expect::Reported,
             };
         }
         Self {
@@ -110,6 +119,7 @@ impl Outcomes {
                 StripOrBlock::Strip => Expect::Stripped,
                 StripOrBlock::Block => Expect::Blocked,
             },
+            consent: Expect::NeedsConsent,
         }
     }
 }
@@ -135,11 +145,13 @@ impl Site {
                 })
             })
             .collect();
-        let home = home_html(&contents, policy.enforcement().mode);
+        let banner = Banner::new(policy, areas);
+        let home = home_html(&contents, banner.as_ref(), policy.enforcement().mode);
         Self {
             areas: contents,
             home,
             js_cookie: JS_COOKIE_HTML.to_owned(),
+            banner,
         }
     }
 
@@ -186,6 +198,11 @@ fn page_cookies(
         let Some(name) = example_name(policy, rule, scope) else {
             continue;
         };
+        // The consent cookie is set by the banner's links, never by a page (that would
+        // overwrite the visitor's choice).
+        if policy.consent().is_some_and(|c| c.cookie == name) {
+            continue;
+        }
         let prefixed = has_prefix(&name);
         let attributes = Attributes::compliant(rule, &name, max_lifetime);
         let (header, expect, note) = if !broke_session && rule.lifetime() == Lifetime::Session {
@@ -219,6 +236,12 @@ fn page_cookies(
                 wrong.header(&name),
                 outcomes.noncompliant,
                 "sent without Secure and HttpOnly",
+            )
+        } else if policy.consent().is_some_and(|c| c.requires(rule.category())) {
+            (
+                attributes.header(&name),
+                outcomes.consent,
+                "as declared; its category needs consent",
             )
         } else {
             (attributes.header(&name), Expect::Kept, "as declared")
@@ -307,7 +330,11 @@ impl Attributes {
     }
 
     fn header(&self, name: &str) -> String {
-        let mut header = format!("{name}={VALUE}; Path={}", self.path);
+        self.header_with_value(name, VALUE)
+    }
+
+    fn header_with_value(&self, name: &str, value: &str) -> String {
+        let mut header = format!("{name}={value}; Path={}", self.path);
         if let Some(max_age) = self.max_age {
             let _ = write!(header, "; Max-Age={max_age}");
         }
@@ -320,6 +347,11 @@ impl Attributes {
         let _ = write!(header, "; SameSite={}", self.same_site);
         header
     }
+}
+
+/// A `Set-Cookie` value for `name` with exactly the attributes `rule` asks for.
+pub(crate) fn compliant_header(rule: &CompiledRule, name: &str, value: &str, max_lifetime: i64) -> String {
+    Attributes::compliant(rule, name, max_lifetime).header_with_value(name, value)
 }
 
 fn has_prefix(name: &str) -> bool {
@@ -444,7 +476,65 @@ fn area_html(area: &Area, page_cookies: &[DemoCookie], api_cookies: &[DemoCookie
     page(&area.title, &body)
 }
 
-fn home_html(areas: &[AreaContent], mode: Mode) -> String {
+/// The home page's consent section: what needs consent, where, and the two links.
+fn consent_html(banner: &Banner, areas: &[AreaContent]) -> String {
+    let mut listed = String::new();
+    for content in areas {
+        let names: Vec<String> = content
+            .page_cookies
+            .iter()
+            .filter(|c| c.expect == Expect::NeedsConsent)
+            .map(|c| format!("<code>{}</code>", escape(&c.name)))
+            .collect();
+        if !names.is_empty() {
+            let _ = writeln!(
+                listed,
+                "<li><a href=\"{path}\">{title}</a>: {names}</li>",
+                path = escape(&content.area.demo_path()),
+                title = escape(&content.area.title),
+                names = names.join(", "),
+            );
+        }
+    }
+    let gpc = if banner.honor_gpc {
+        " A browser that sends <code>Sec-GPC: 1</code> (Global Privacy Control) has them withdrawn whatever the \
+cookie says."
+    } else {
+        ""
+    };
+    let purge = if banner.purge {
+        " After you decline, the next page of an area expires (<code>Max-Age=0</code>) those your browser still \
+holds: watch them disappear from the developer tools."
+    } else {
+        ""
+    };
+    // The consent cookie's name as a JavaScript string literal (a cookie name has no quote or
+    // backslash worth keeping; drop them rather than escape).
+    let name_js: String = banner
+        .cookie
+        .chars()
+        .filter(|c| !matches!(c, '\\' | '\'' | '<' | '>' | '&'))
+        .collect();
+    format!(
+        "<h2>Consent</h2>\n\
+<p>This policy has a <code>[consent]</code> table: cookies of the categories <b>{required}</b> are only allowed \
+once the consent cookie <code>{cookie}</code> grants them; until then cookie-warden strips them \
+(<code>consent_missing</code>).{gpc}{purge}</p>\n\
+<p><a id=\"consent-accept\" href=\"{accept}\">Accept {required}</a> &middot; \
+<a id=\"consent-decline\" href=\"{decline}\">Decline</a> &mdash; your choice now: \
+<code id=\"consent-state\">none</code></p>\n\
+<p>Cookies that need consent:</p>\n<ul>\n{listed}</ul>\n\
+<script>const choice = document.cookie.split('; ').find(c => c.startsWith('{name_js}='));\n\
+if (choice) {{ document.getElementById('consent-state').textContent = decodeURIComponent(choice.slice({len})); }}</script>\n",
+        required = escape(&banner.required.to_string().replace(',', ", ")),
+        cookie = escape(&banner.cookie),
+        accept = escape(&banner.accept_path),
+        decline = escape(&banner.decline_path),
+        len = name_js.len() + 1,
+    )
+}
+
+fn home_html(areas: &[AreaContent], banner: Option<&Banner>, mode: Mode) -> String {
     let mut links = String::new();
     for content in areas {
         let _ = writeln!(
@@ -460,11 +550,11 @@ fn home_html(areas: &[AreaContent], mode: Mode) -> String {
     let body = format!(
         "<h1>cookie-warden demo</h1>\n\
 <p>You are looking at a small site through <b>cookie-warden</b>, a reverse proxy that enforces the site's cookie \
-declaration (<code>config/fora.toml</code>). The site behind it sets every cookie the declaration lists, each in \
+declaration (its policy file, <code>config/fora.toml</code> unless the demo was given another). The site behind it sets every cookie the declaration lists, each in \
 its own part of the site, and some it should not: a tracker that is not on the list, a session cookie with an \
 expiry, a 1-hour cookie with a 30-day Max-Age, a cookie without Secure and HttpOnly, and a <code>__Host-</code> \
 cookie with a Domain. {mode}</p>\n\
-<h2>The site's areas</h2>\n<ul>\n{links}</ul>\n\
+<h2>The site's areas</h2>\n<ul>\n{links}</ul>\n{consent}\
 <h2>What to look for</h2>\n<ul>\n\
 <li>In the browser's developer tools (Application &rarr; Cookies): only the declared cookies, with the declared \
 lifetimes, Secure, HttpOnly and SameSite.</li>\n\
@@ -474,6 +564,7 @@ the cookie, the rule, the violation and the action, never the cookie's value.</l
 see that, but with <code>request_cookies = \"strip\"</code> the site never receives it. \
 <a href=\"/echo\">/echo</a> shows the cookie names the site received.</li>\n</ul>",
         mode = mode_note(mode),
+        consent = banner.map(|b| consent_html(b, areas)).unwrap_or_default(),
     );
     page("cookie-warden demo", &body)
 }

@@ -3,7 +3,9 @@
 //!
 //! - a path in one of the policy's scopes: that area's page, or its `api/cookies` endpoint;
 //! - `/`: the home page; `/js-cookie`: the `document.cookie` page;
-//! - `/echo`: the names (never the values) of the cookies this upstream received, as JSON.
+//! - `/echo`: the names (never the values) of the cookies this upstream received, as JSON;
+//! - with `[consent]`, `…/consent/accept` and `…/consent/decline`: set the consent cookie (see
+//!   [`super::consent`]) and send the browser back to the home page.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use cookie_warden_core::policy::CompiledPolicy;
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body_util::Full;
 
+use super::consent;
 use super::site::{DemoCookie, Site};
 
 /// The upstream's state: the site, and the policy whose scopes locate its areas.
@@ -46,6 +49,27 @@ impl Upstream {
             .unwrap_or("")
             .to_ascii_lowercase();
         let path = request.uri().path();
+        if let Some(banner) = &self.site.banner {
+            let choice = if path.ends_with(consent::ACCEPT) {
+                Some(&banner.accept_header)
+            } else if path.ends_with(consent::DECLINE) {
+                Some(&banner.decline_header)
+            } else {
+                None
+            };
+            if let Some(set_cookie) = choice {
+                let mut response =
+                    html_or_json("back to the home page\n".to_owned(), "text/plain; charset=utf-8");
+                *response.status_mut() = StatusCode::SEE_OTHER;
+                response
+                    .headers_mut()
+                    .insert(header::LOCATION, HeaderValue::from_static("/"));
+                if let Ok(value) = HeaderValue::from_str(set_cookie) {
+                    response.headers_mut().append(header::SET_COOKIE, value);
+                }
+                return response;
+            }
+        }
         if let Some(content) = self
             .policy
             .scope_for(&host, path)
