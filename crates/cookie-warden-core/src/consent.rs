@@ -14,6 +14,14 @@
 //! Either value may be percent-encoded (`necessary%2Cstatistics`; a comma is not a valid
 //! cookie-octet, so consent tools usually encode it) and may be wrapped in one pair of double quotes.
 //!
+//! Consent tools' own cookies are not read directly. CookieConsent's `cc_cookie` lists category
+//! names that each site chooses (`analytics`, `ads`, …), OneTrust's `OptanonConsent` lists group
+//! ids (`groups=C0001:1,C0002:0`) whose meaning each tenant configures, and Cookiebot's
+//! `CookieConsent` is an undocumented JavaScript object literal (unquoted keys, single quotes),
+//! not JSON. Mapping any of them to these categories would be a guess, and a wrong guess grants
+//! consent that nobody gave. A site using such a tool lets its consent callback write a second
+//! cookie in the `list` or `json` format and names that one in `[consent]`.
+//!
 //! **Fail closed**: a missing, empty, undecodable or malformed consent cookie grants nothing (a
 //! JSON value that is not an object, or a known category whose value is not a boolean, makes the
 //! whole cookie malformed). With `honor_gpc = true`, `Sec-GPC: 1` withdraws every category but
