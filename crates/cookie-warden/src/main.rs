@@ -10,6 +10,7 @@ mod exit;
 mod har;
 mod logging;
 mod metrics;
+mod panic_hook;
 mod policy_file;
 mod proxy;
 
@@ -18,6 +19,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    panic_hook::install();
     let cli = cli::Cli::parse();
     match cmd::run(cli.command) {
         Ok(code) => code.into(),
