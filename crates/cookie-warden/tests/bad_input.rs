@@ -59,7 +59,10 @@ fn assert_usage_error(out: &Output, needles: &[&str]) -> String {
     );
     let lowercase = stderr.to_lowercase();
     for needle in needles {
-        assert!(lowercase.contains(&needle.to_lowercase()), "{needle:?} not in: {shown}");
+        assert!(
+            lowercase.contains(&needle.to_lowercase()),
+            "{needle:?} not in: {shown}"
+        );
     }
     stderr
 }
@@ -156,7 +159,9 @@ fn missing_files_and_directories_are_named() {
     let fora = fora.to_str().unwrap();
     let har = dir.join("nope.har");
     let out = run(&["audit", "--config", fora, har.to_str().unwrap()], &[]);
-    assert_usage_error(&out, &["nope.har", "no such file"]);
+    let stderr = assert_usage_error(&out, &["nope.har", "no such file"]);
+    // Regression: the I/O error was printed twice (in the message and as its source).
+    assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
     let out = run(&["audit", "--config", fora, dir.to_str().unwrap()], &[]);
     assert_usage_error(&out, &["it is a directory"]);
     let out = run(&["discover", dir.to_str().unwrap()], &[]);

@@ -164,14 +164,9 @@ impl fmt::Display for HarError {
     }
 }
 
-impl std::error::Error for HarError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            HarError::Io { source, .. } => Some(source),
-            HarError::Json { .. } | HarError::Entry { .. } => None,
-        }
-    }
-}
+/// No `source()`: the `Io` message already ends with the I/O error, and an error chain printed
+/// with `{:#}` would repeat it (`…: No such file or directory (os error 2): No such file …`).
+impl std::error::Error for HarError {}
 
 /// Reads `file`, calling `on_exchange` for every http(s)/ws(s) entry in order. Shows a progress
 /// bar on stderr when `progress` is set, stderr is a terminal and the file is large.
