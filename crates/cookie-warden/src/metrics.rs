@@ -6,6 +6,7 @@
 //! | `cookie_warden_violations_total` | `violation` (one kind each), `action`, `scope`, `source`, and `rule` only when the policy's `[metrics] rule_label = true` |
 //! | `cookie_warden_requests_total` | `status` (the class: `2xx`, `5xx`, …) |
 //! | `cookie_warden_upstream_errors_total` | `kind` (`refused`, `connect_timeout`, `head_timeout`, `client_body_timeout`, `broken`) |
+//! | `cookie_warden_client_errors_total` | `kind` (`header_timeout`, `closed`, `bad_request`, `other`) |
 //! | `cookie_warden_policy_reloads_total` | `result` (`ok`, `invalid`) |
 //! | `cookie_warden_upgrades_total` | |
 //!
@@ -48,6 +49,10 @@ pub(crate) fn install() -> Result<PrometheusHandle> {
     metrics::describe_counter!(
         "cookie_warden_upstream_errors_total",
         "Upstream failures, by kind."
+    );
+    metrics::describe_counter!(
+        "cookie_warden_client_errors_total",
+        "Client connections that failed (stalled, closed mid-response, not HTTP), by kind."
     );
     metrics::describe_counter!("cookie_warden_policy_reloads_total", "Policy reloads, by result.");
     metrics::describe_counter!(

@@ -8,6 +8,7 @@
 //! - [`forward`]: the forwarding service (pooled client, hop-by-hop headers, `X-Forwarded-*`);
 //! - [`headers`]: hop-by-hop and forwarding headers; [`upgrade`]: WebSocket pass-through;
 //! - [`errors`]: `502`/`504` responses; [`timeouts`]: every time limit; [`limits`]: open files;
+//! - [`preface`]: a deadline for a new connection's first bytes (silent clients);
 //! - [`tls`]: the optional TLS listener; [`reload`]: SIGHUP and file-change reload;
 //! - [`declaration`]: the public cookie declaration page at the policy's `[declaration] path`.
 
@@ -15,6 +16,7 @@ pub(crate) mod declaration;
 pub(crate) mod errors;
 pub(crate) mod forward;
 pub(crate) mod headers;
+pub(crate) mod preface;
 pub(crate) mod limits;
 pub(crate) mod reload;
 pub(crate) mod server;

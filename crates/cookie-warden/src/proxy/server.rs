@@ -22,6 +22,7 @@ use tower::ServiceExt;
 use tracing::Instrument;
 
 use super::headers::ClientInfo;
+use super::preface::PrefaceDeadline;
 use super::timeouts::BoxError;
 
 /// Limits of the client side.
@@ -90,10 +91,13 @@ pub(crate) async fn serve<S, B>(
         let tls = tls.clone();
         tokio::spawn(async move {
             match tls {
-                None => serve_connection(&builder, stream, info, service, watcher).await,
+                None => serve_connection(&builder, stream, info, service, watcher, limits.client_idle).await,
                 Some(acceptor) => {
                     match tokio::time::timeout(limits.client_idle, acceptor.accept(stream)).await {
-                        Ok(Ok(stream)) => serve_connection(&builder, stream, info, service, watcher).await,
+                        Ok(Ok(stream)) => {
+                            serve_connection(&builder, stream, info, service, watcher, limits.client_idle)
+                                .await;
+                        }
                         Ok(Err(error)) => {
                             tracing::debug!(target: "cookie_warden::proxy", error = %error, client.address = %peer, "tls handshake failed");
                         }
@@ -126,6 +130,7 @@ async fn serve_connection<I, S, B>(
     info: ClientInfo,
     service: S,
     watcher: hyper_util::server::graceful::Watcher,
+    client_idle: Duration,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: tower::Service<Request<Incoming>, Response = Response<B>, Error = Infallible> + Clone + Send + 'static,
@@ -150,10 +155,53 @@ async fn serve_connection<I, S, B>(
         }
         .instrument(span)
     });
+    // The auto server waits for the first bytes without a limit: bound that wait too.
+    let io = PrefaceDeadline::new(io, client_idle);
     let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
     if let Err(error) = watcher.watch(connection).await {
-        tracing::debug!(target: "cookie_warden::proxy", error = %error, client.address = %info.peer, "connection ended with an error");
+        let kind = client_failure(&*error);
+        metrics::counter!("cookie_warden_client_errors_total", "kind" => kind).increment(1);
+        tracing::info!(
+            target: "cookie_warden::proxy",
+            error = %error,
+            client.error = kind,
+            client.address = %info.peer,
+            "client connection failed"
+        );
     }
+}
+
+/// Why a client connection failed, for its event: `header_timeout` (no complete request head in
+/// time: idle, slow or silent clients), `closed` (the client reset or closed the connection while
+/// a response was on its way), `bad_request` (not HTTP) or `other`.
+fn client_failure(error: &(dyn std::error::Error + 'static)) -> &'static str {
+    let mut next = Some(error);
+    while let Some(current) = next {
+        if let Some(hyper_error) = current.downcast_ref::<hyper::Error>() {
+            if hyper_error.is_timeout() {
+                return "header_timeout";
+            }
+            if hyper_error.is_parse() || hyper_error.is_parse_too_large() {
+                return "bad_request";
+            }
+            if hyper_error.is_incomplete_message() || hyper_error.is_canceled() {
+                return "closed";
+            }
+        }
+        if let Some(io_error) = current.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind;
+            match io_error.kind() {
+                ErrorKind::TimedOut => return "header_timeout",
+                ErrorKind::BrokenPipe
+                | ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::UnexpectedEof => return "closed",
+                _ => {}
+            }
+        }
+        next = current.source();
+    }
+    "other"
 }
 
 /// The status class as a label (`2xx`, `5xx`, …): bounded cardinality.
