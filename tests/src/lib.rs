@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 pub mod browser;
 pub mod http_client;
+pub mod load;
 pub mod upstream;
 
 /// How long a started binary may take to print its address.
