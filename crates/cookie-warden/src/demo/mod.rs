@@ -98,7 +98,12 @@ pub(crate) fn run(args: DemoArgs) -> Result<Exit> {
             server::bind(serve.listen).await.with_context(|| format!("cannot listen on {}", serve.listen))?;
         println!("listening on {}://{bound}", serve.scheme());
         println!("upstream on http://{upstream_address}");
-        print!("{}", instructions(&serve, bound, upstream_address, &site));
+        let policy_name = match (&args.config, args.policy) {
+            (Some(path), _) => path.display().to_string(),
+            (None, DemoPolicy::Fora) => "config/fora.toml".to_owned(),
+            (None, DemoPolicy::Consent) => "config/fora-consent.toml".to_owned(),
+        };
+        print!("{}", instructions(&serve, bound, upstream_address, &site, &policy_name));
         tracing::info!(target: "cookie_warden::proxy", address = %bound, upstream = %upstream_address, "demo listening");
         server::serve(listener, serve.tls.clone(), service, serve.limits, crate::proxy::shutdown_signal()).await;
         Ok(Exit::Done)
@@ -115,10 +120,16 @@ fn builtin_figment(text: &str) -> Figment {
 }
 
 /// How to try the demo, printed at start.
-fn instructions(serve: &Serve, proxy: SocketAddr, upstream: SocketAddr, site: &site::Site) -> String {
+fn instructions(
+    serve: &Serve,
+    proxy: SocketAddr,
+    upstream: SocketAddr,
+    site: &site::Site,
+    policy_name: &str,
+) -> String {
     let scheme = serve.scheme();
     let mut text = format!(
-        "\ncookie-warden demo: a site with config/fora.toml's cookies, and some rogue ones, behind cookie-warden.\n\n  open {scheme}://{proxy}/ in a browser\n\n  or try:\n"
+        "\ncookie-warden demo: a site with {policy_name}'s cookies, and some rogue ones, behind cookie-warden.\n\n  open {scheme}://{proxy}/ in a browser\n\n  or try:\n"
     );
     for content in &site.areas {
         let _ = writeln!(
