@@ -77,6 +77,16 @@ chmod +x "$wrapper"
     echo "plan: $CONNECTIONS connections, $DURATION s, $RELOADS reloads"
 } | tee "$OUT/meta.txt" >&2
 
+# If the client is stopped before it can stop its proxy (timeout, Ctrl-C), stop the proxy by the pid it printed.
+stop_proxy() {
+    local pid
+    pid=$(sed -n 's/^load-reload: proxy pid \([0-9]*\) .*/\1/p' "$OUT/client.log" 2>/dev/null | head -n1)
+    # Only while that pid is still this proxy binary (not a process that reused the pid).
+    [[ -n $pid && -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$PROXY proxy" && kill "$pid" 2>/dev/null
+    return 0
+}
+trap stop_proxy EXIT
+
 log "running (about $DURATION s)"
 status=0
 COOKIE_WARDEN_BIN=$wrapper timeout $((DURATION + 180)) "${client_prefix[@]}" "$CLIENT" \
