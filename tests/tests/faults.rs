@@ -844,7 +844,6 @@ async fn clients_stalling_mid_request_are_closed_while_others_are_served() {
     let seen_lines = proxy.stderr().len();
 
     let address = proxy.address;
-    let started = Instant::now();
     let loris: Vec<JoinHandle<(&'static str, bool)>> = (0..32)
         .map(|n| {
             tokio::spawn(async move {
@@ -861,7 +860,8 @@ async fn clients_stalling_mid_request_are_closed_while_others_are_served() {
                 stream.write_all(start).await.unwrap();
                 // Drip one byte of a header every 100 ms, never finishing the head.
                 let drip = async {
-                    for _ in 0..200 {
+                    // Longer than WAIT: only the proxy ends this early.
+                    for _ in 0..400 {
                         tokio::time::sleep(Duration::from_millis(100)).await;
                         if n % 4 == 0 && stream.write_all(b"X").await.is_err() {
                             return;
@@ -890,10 +890,6 @@ async fn clients_stalling_mid_request_are_closed_while_others_are_served() {
         let (kind, closed) = slow.await.unwrap();
         assert!(closed, "a client that {kind} was not closed in {WAIT:?}");
     }
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "closed by the 500 ms limit, not by the test's own"
-    );
     wait_for_event(
         proxy,
         seen_lines,
