@@ -6,6 +6,8 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use cookie_warden_core::decision::Verdict;
@@ -56,13 +58,14 @@ lifetime = "1d"
 
 /// How many connections the raw upstream serves before it stops.
 const UPSTREAM_CONNECTIONS: usize = 16;
-/// How long the raw upstream waits for connections.
-const UPSTREAM_LIFETIME: Duration = Duration::from_secs(120);
+/// How long the raw upstream waits for connections at most, when its test never ends it (the
+/// proxy binary may be built first, which takes minutes on a loaded machine).
+const UPSTREAM_LIFETIME: Duration = Duration::from_secs(900);
 
 /// A raw HTTP/1.1 upstream on 127.0.0.1 that answers every request with `200 OK`, the given
 /// `Set-Cookie` header values written verbatim, and `Connection: close`. Bounded in connections
-/// and time.
-fn raw_upstream(set_cookies: &[&[u8]]) -> SocketAddr {
+/// and time; it stops when `stop` is set.
+fn raw_upstream(set_cookies: &[&[u8]], stop: Arc<AtomicBool>) -> SocketAddr {
     let mut head =
         b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 3\r\nconnection: close\r\n".to_vec();
     for value in set_cookies {
@@ -77,7 +80,7 @@ fn raw_upstream(set_cookies: &[&[u8]]) -> SocketAddr {
     std::thread::spawn(move || {
         let deadline = Instant::now() + UPSTREAM_LIFETIME;
         let mut served = 0;
-        while served < UPSTREAM_CONNECTIONS && Instant::now() < deadline {
+        while served < UPSTREAM_CONNECTIONS && Instant::now() < deadline && !stop.load(Ordering::Relaxed) {
             let Ok((mut stream, _)) = listener.accept() else {
                 std::thread::sleep(Duration::from_millis(10));
                 continue;
@@ -104,11 +107,19 @@ fn raw_upstream(set_cookies: &[&[u8]]) -> SocketAddr {
 struct Attack {
     proxy: Running,
     _dir: TempDir,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Attack {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Attack {
     fn start(set_cookies: &[&[u8]]) -> Self {
-        let upstream = raw_upstream(set_cookies);
+        let stop = Arc::new(AtomicBool::new(false));
+        let upstream = raw_upstream(set_cookies, Arc::clone(&stop));
         let dir = TempDir::new();
         let policy = dir.write("policy.toml", POLICY);
         let upstream = format!("http://{upstream}");
@@ -128,7 +139,11 @@ impl Attack {
             ],
             &[],
         );
-        Self { proxy, _dir: dir }
+        Self {
+            proxy,
+            _dir: dir,
+            stop,
+        }
     }
 
     async fn get(&self) -> Reply {
