@@ -79,6 +79,8 @@ Set-Cookie: {ROGUE}={SENTINEL}; Path=/\r\n"
 /// - `/keep-alive-then-close`: a complete keep-alive `200`, then the connection closes 20 ms later;
 /// - `/reset-mid-body` (`Content-Length`) and `/reset-mid-chunk` (chunked): the head and part of
 ///   the body, then a TCP reset;
+/// - `/early-hints`: a `103` carrying the rogue cookie, then `/ok`'s answer;
+/// - `/trailers`: `/ok`'s answer chunked, with the rogue cookie again in its trailers;
 /// - `/stall-head`: reads the request and says nothing for 10 s;
 /// - `/stall-mid-body`: the head and part of the body, then nothing for 10 s;
 /// - `/malformed/N`: the N-th malformed response of [`MALFORMED`];
@@ -214,6 +216,25 @@ async fn serve_raw(mut stream: TcpStream) {
                 let _ = stream.write_all(head.as_bytes()).await;
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 reset(stream);
+                return;
+            }
+            "/early-hints" => {
+                // An informational response carrying the rogue cookie, then the real one.
+                let hints =
+                    format!("HTTP/1.1 103 Early Hints\r\nSet-Cookie: {ROGUE}={SENTINEL}; Path=/\r\n\r\n");
+                let _ = stream.write_all(hints.as_bytes()).await;
+                let _ = stream.write_all(ok_head(body.len(), false).as_bytes()).await;
+                let _ = stream.write_all(body).await;
+                return;
+            }
+            "/trailers" => {
+                // The rogue cookie in the trailer section of a chunked body.
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\n{}Transfer-Encoding: chunked\r\nTrailer: X-Checksum, Set-Cookie\r\nConnection: close\r\n\r\n\
+3\r\nok\n\r\n0\r\nX-Checksum: c0ffee\r\nSet-Cookie: {ROGUE}={SENTINEL}; Path=/\r\n\r\n",
+                    cookie_lines()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
                 return;
             }
             "/stall-head" => {
@@ -444,6 +465,8 @@ struct Seen {
     status: StatusCode,
     headers: HeaderMap,
     body: Result<Bytes, String>,
+    /// The trailers, if any came.
+    trailers: Option<HeaderMap>,
 }
 
 impl Seen {
@@ -492,15 +515,18 @@ async fn fetch(address: SocketAddr, path: &str, http2: bool) -> Result<Seen, Str
         }
         .map_err(|e| e.to_string())?;
         let (parts, body) = response.into_parts();
-        let body = body
-            .collect()
-            .await
-            .map(http_body_util::Collected::to_bytes)
-            .map_err(|e| format!("{e:?}"));
+        let (body, trailers) = match body.collect().await {
+            Ok(collected) => {
+                let trailers = collected.trailers().cloned();
+                (Ok(collected.to_bytes()), trailers)
+            }
+            Err(error) => (Err(format!("{error:?}")), None),
+        };
         Ok(Seen {
             status: parts.status,
             headers: parts.headers,
             body,
+            trailers,
         })
     };
     tokio::time::timeout(EXCHANGE_LIMIT, exchange)
@@ -967,4 +993,38 @@ async fn clients_leaving_before_the_head_release_the_upstream_connection() {
 
     // The upstream still holds its ends for 10 s: only the proxy's side is released.
     assert_recovered(&setup, "client gone before the head").await;
+}
+
+/// The rogue cookie outside the final head: in a `103 Early Hints` and in the trailers of a
+/// chunked body (asked for with `TE: trailers`). Neither reaches the client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rogue_cookies_in_informational_responses_and_trailers_never_reach_the_client() {
+    let setup = start(&[]).await;
+    let proxy = &setup.proxy;
+
+    for path in ["/early-hints", "/trailers"] {
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: {HOST}\r\nTE: trailers\r\nConnection: close\r\n\r\n");
+        let (answer, closed) = raw_exchange(proxy.address, request.as_bytes(), WAIT).await;
+        assert!(closed, "{path}: the exchange ends");
+        assert!(answer.contains("ok\n"), "{path}: {answer}");
+        assert!(
+            !answer.contains(ROGUE),
+            "{path}: a stripped cookie reached the client: {answer}"
+        );
+        for http2 in [false, true] {
+            let seen = fetch(proxy.address, path, http2).await.expect("an answer");
+            assert_eq!(seen.status, StatusCode::OK, "{path}: {seen:?}");
+            assert_no_rogue_cookie(&seen.headers, path);
+            if let Some(trailers) = &seen.trailers {
+                assert_no_rogue_cookie(trailers, "trailers");
+            }
+            if path == "/trailers" && http2 {
+                // HTTP/2 carries trailers unasked: the others pass, the cookie does not.
+                let trailers = seen.trailers.as_ref().expect("trailers over HTTP/2");
+                assert_eq!(trailers["x-checksum"], "c0ffee", "{trailers:?}");
+            }
+        }
+    }
+    assert_recovered(&setup, "rogue cookies outside the head").await;
 }
