@@ -44,15 +44,20 @@ pub(super) fn check<'p>(
         correction.http_only = true;
     }
     if let Some(minimum) = same_site_below(cookie.same_site, rule.same_site()) {
-        let have = match cookie.same_site {
-            SameSite::Default => "none",
-            other => other.as_str(),
+        // An absent or unrecognised SameSite must not read like `SameSite=None`.
+        let detail = match cookie.same_site {
+            SameSite::Default => format!(
+                "rule `{}` requires SameSite={} or stricter; the header sets no valid SameSite",
+                rule.name(),
+                minimum.as_str()
+            ),
+            have => format!(
+                "rule `{}` requires SameSite={} or stricter; the header's SameSite is {}",
+                rule.name(),
+                minimum.as_str(),
+                have.as_str()
+            ),
         };
-        let detail = format!(
-            "rule `{}` requires SameSite={} or stricter; the header's SameSite is {have}",
-            rule.name(),
-            minimum.as_str()
-        );
         findings.push(ViolationKind::WeakSameSite, Cow::Owned(detail), action);
         correction.same_site = Some(minimum);
     }
