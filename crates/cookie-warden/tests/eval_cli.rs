@@ -5,9 +5,10 @@
 //! output format, non-UTF-8 input, report-only, consent and GPC, the `Date` header, and bad usage.
 
 use std::collections::BTreeSet;
-use std::io::Write;
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use cookie_warden_core::policy::load::from_toml_str;
 use cookie_warden_core::policy::model::SameSiteMin;
@@ -40,24 +41,8 @@ const SEED_COOKIES: [&str; 16] = [
 
 /// Runs `cookie-warden eval ARGS` with `stdin` and the extra environment `env`.
 fn run(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cookie-warden"))
-        .arg("eval")
-        .args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start cookie-warden");
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        // The child may exit before reading everything (bad usage); ignore a broken pipe.
-        let _ = input.write_all(&stdin);
-    });
-    let output = child.wait_with_output().expect("wait for cookie-warden");
-    writer.join().unwrap();
-    output
+    let args: Vec<&str> = std::iter::once("eval").chain(args.iter().copied()).collect();
+    common::run_with_stdin(&args, env, stdin)
 }
 
 fn json_lines(output: &Output) -> Vec<Value> {

@@ -1,8 +1,9 @@
 //! End-to-end tests of `cookie-warden parse`: the built binary, real stdin and stdout.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -13,23 +14,8 @@ const CASES: &str = concat!(
 
 /// Runs `cookie-warden parse ARGS` with `stdin`; the child is waited for (it ends when stdin closes).
 fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cookie-warden"))
-        .arg("parse")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start cookie-warden");
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        // The child may exit before reading everything (bad usage); ignore a broken pipe.
-        let _ = input.write_all(&stdin);
-    });
-    let output = child.wait_with_output().expect("wait for cookie-warden");
-    writer.join().unwrap();
-    output
+    let args: Vec<&str> = std::iter::once("parse").chain(args.iter().copied()).collect();
+    common::run_with_stdin(&args, &[], stdin)
 }
 
 fn json_lines(output: &Output) -> Vec<Value> {

@@ -25,7 +25,8 @@ use cookie_warden_core::http_date::parse_http_date;
 use cookie_warden_core::request::{ConsentCookie, RequestContext, RequestUrlBuf};
 use serde::Serialize;
 
-use super::parse::{hex_decode, text_or_hex};
+use super::parse::text_or_hex;
+use super::stdin_lines::for_each_line;
 use crate::cli::{EvalArgs, InputFormat, RequestHeader};
 use crate::exit::Exit;
 use crate::policy_file;
@@ -140,44 +141,15 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn run_lines(
-    mut input: impl BufRead,
+    input: impl BufRead,
     out: &mut impl Write,
     format: InputFormat,
     judge: &Judge<'_, '_>,
     now: i64,
 ) -> Result<Exit> {
-    let mut line = Vec::new();
-    let mut number = 0usize;
-    loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line).context("reading stdin")? == 0 {
-            break;
-        }
-        number += 1;
-        if line.last() == Some(&b'\n') {
-            line.pop();
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-        }
-        let record = match format {
-            InputFormat::Text => {
-                let (input, input_hex) = text_or_hex(&line);
-                describe(input, input_hex, &line, judge, now)
-            }
-            InputFormat::Hex => {
-                let text = std::str::from_utf8(&line).ok().map(str::trim);
-                let Some(header) = text.and_then(hex_decode) else {
-                    bail!("stdin line {number}: not hex (expected pairs of hex digits, one header per line)");
-                };
-                describe(text.map(str::to_owned), None, &header, judge, now)
-            }
-        };
-        serde_json::to_writer(&mut *out, &record)?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
-    Ok(Exit::Done)
+    for_each_line(input, out, format, |input, input_hex, header| {
+        describe(input, input_hex, header, judge, now)
+    })
 }
 
 /// The decision on one header as a JSON record.

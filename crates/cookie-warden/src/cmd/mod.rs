@@ -8,6 +8,7 @@ mod eval;
 mod parse;
 mod proxy;
 mod render;
+mod stdin_lines;
 
 use anyhow::Result;
 

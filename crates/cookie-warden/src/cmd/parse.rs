@@ -6,11 +6,12 @@
 
 use std::io::{self, BufRead, BufWriter, Write};
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use cookie_warden_core::request::RequestUrl;
 use cookie_warden_core::set_cookie::{Iso8601, SetCookie, default_path, parse};
 use serde::Serialize;
 
+use super::stdin_lines::for_each_line;
 use crate::cli::{InputFormat, ParseArgs};
 use crate::exit::Exit;
 
@@ -57,46 +58,15 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 fn run_lines(
-    mut input: impl BufRead,
+    input: impl BufRead,
     out: &mut impl Write,
     format: InputFormat,
     url: &RequestUrl<'_>,
 ) -> Result<Exit> {
-    let mut line = Vec::new();
-    let mut number = 0usize;
-    loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line).context("reading stdin")? == 0 {
-            break;
-        }
-        number += 1;
-        if line.last() == Some(&b'\n') {
-            line.pop();
-            // The line ending may be CRLF; a CR inside a header only travels in `--input hex`.
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-        }
-        let record = match format {
-            InputFormat::Text => {
-                let cookie = parse(&line, url);
-                let (input, input_hex) = text_or_hex(&line);
-                describe(input, input_hex, &cookie, url)
-            }
-            InputFormat::Hex => {
-                let text = std::str::from_utf8(&line).ok().map(str::trim);
-                let Some(header) = text.and_then(hex_decode) else {
-                    bail!("stdin line {number}: not hex (expected pairs of hex digits, one header per line)");
-                };
-                let cookie = parse(&header, url);
-                describe(text.map(str::to_owned), None, &cookie, url)
-            }
-        };
-        serde_json::to_writer(&mut *out, &record)?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
-    Ok(Exit::Done)
+    for_each_line(input, out, format, |input, input_hex, header| {
+        let cookie = parse(header, url);
+        describe(input, input_hex, &cookie, url)
+    })
 }
 
 /// The JSON record of one parsed header (all cookie fields `null` when the browser drops it).
