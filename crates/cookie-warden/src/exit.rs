@@ -8,7 +8,6 @@ pub(crate) enum Exit {
     /// 0: done.
     Done,
     /// 1: violations found (audit).
-    #[allow(dead_code, reason = "used by audit")]
     Violations,
     /// 2: bad usage, input or policy.
     Usage,
