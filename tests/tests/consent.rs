@@ -159,17 +159,24 @@ async fn statistics_cookies_wait_for_consent_and_gpc_withdraws_and_purges_them()
     );
 
     // The events name the category and the consent state (GPC applied), never a value.
-    proxy
-        .wait_for_log("\"consent.gpc\":true", 0, LOG_WAIT)
-        .expect("an event with consent.gpc");
-    let events = json_lines(&proxy.stderr());
+    // Events of one request are written one line at a time: wait for the very event asserted on,
+    // not merely the first line that mentions GPC.
+    let is_gpc_event = |e: &serde_json::Value| {
+        e["message"] == "cookie policy violation"
+            && e["cookie.name"] == "ai_session"
+            && e["consent.gpc"] == true
+    };
+    let deadline = std::time::Instant::now() + LOG_WAIT;
+    let events = loop {
+        let events = json_lines(&proxy.stderr());
+        if events.iter().any(is_gpc_event) || std::time::Instant::now() >= deadline {
+            break events;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
     let gpc_event = events
         .iter()
-        .find(|e| {
-            e["message"] == "cookie policy violation"
-                && e["cookie.name"] == "ai_session"
-                && e["consent.gpc"] == true
-        })
+        .find(|e| is_gpc_event(e))
         .unwrap_or_else(|| panic!("a GPC event for ai_session in {events:?}"));
     assert_eq!(gpc_event["violation"], "consent_missing");
     assert_eq!(gpc_event["action"], "stripped");
