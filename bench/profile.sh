@@ -18,7 +18,7 @@ ROUTES=${ROUTES:-set-cookies plain}
 POLICY=${POLICY:-$ROOT/config/fora.toml}
 HOST_HEADER=${HOST_HEADER:-www.fora.se}
 OUT=${OUT:-$ROOT/target/bench-profile/$(date -u +%Y%m%dT%H%M%SZ)}
-BIN=$ROOT/target/release
+BIN=${BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release}   # the binaries (follows CARGO_TARGET_DIR)
 
 log() { printf 'profile: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -23,7 +23,7 @@ PROXY_EXTRA_ARGS=${PROXY_EXTRA_ARGS:-}      # appended to `cookie-warden proxy .
 PROXY_LOG=${PROXY_LOG:-/dev/null}           # where the proxy's log lines go (a file fills fast: 2 per request)
 SKIP_BUILD=${SKIP_BUILD:-}                  # set to reuse target/release binaries as they are
 OUT=${OUT:-$ROOT/target/bench-load/$(date -u +%Y%m%dT%H%M%SZ)}
-BIN=$ROOT/target/release
+BIN=${BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release}   # the binaries (follows CARGO_TARGET_DIR)
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
