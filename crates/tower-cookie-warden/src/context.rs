@@ -44,14 +44,28 @@ pub(crate) struct RequestFacts {
     method: Method,
     uri: Uri,
     host: HostSource,
+    /// The normalised host, once [`RequestFacts::resolve_host`] has run: it is needed only when
+    /// something is judged, so a response without cookies never pays for it.
+    normal_host: Option<NormalHost>,
     /// The origin is one a browser accepts `Secure` cookies from.
     pub(crate) secure: bool,
-    /// The request carried `Sec-GPC: 1`.
+    /// The request carried `Sec-GPC: 1` (read only when the policy has `[consent]`, the only
+    /// place it matters).
     pub(crate) gpc: bool,
 }
 
+/// A normalised host: a range of the raw host's bytes, or (rarely) a lowercased copy of them.
+#[derive(Debug, Clone)]
+enum NormalHost {
+    /// The part of the raw host that is the host (already lowercase).
+    Range(Range<usize>),
+    /// The host lowercased, when the request wrote it with upper case.
+    Lowered(Box<str>),
+}
+
 impl RequestFacts {
-    pub(crate) fn from_request<B>(req: &Request<B>, origin: Origin) -> Self {
+    /// Reads what the layer needs from `req`; `Sec-GPC` only when `read_gpc`.
+    pub(crate) fn from_request<B>(req: &Request<B>, origin: Origin, read_gpc: bool) -> Self {
         let headers = req.headers();
         let uri = req.uri();
 
@@ -90,32 +104,58 @@ impl RequestFacts {
             None => uri.scheme_str().is_some_and(|s| https_scheme(s.as_bytes())),
         };
 
-        let gpc = headers
-            .get_all(&SEC_GPC)
-            .iter()
-            .any(|v| v.as_bytes().trim_ascii() == b"1");
+        let gpc = read_gpc
+            && headers
+                .get_all(&SEC_GPC)
+                .iter()
+                .any(|v| v.as_bytes().trim_ascii() == b"1");
 
         let mut facts = Self {
             method: req.method().clone(),
             uri: uri.clone(),
             host,
-            secure: false,
+            normal_host: None,
+            secure: origin.https || secure_scheme,
             gpc,
         };
-        let loopback = is_loopback(&facts.host());
-        facts.secure = origin.https || secure_scheme || loopback;
+        if !facts.secure {
+            // Only a request not already known to be secure needs its host now.
+            facts.resolve_host();
+            facts.secure = is_loopback(&facts.host());
+        }
         facts
     }
 
-    /// The request's host: lowercase, without port and without a trailing dot; empty when the
-    /// request names none (or names it in bytes that are not a host).
-    pub(crate) fn host(&self) -> Cow<'_, str> {
-        let raw: &[u8] = match &self.host {
+    /// The host as the request wrote it, before normalisation.
+    fn raw_host(&self) -> &[u8] {
+        match &self.host {
             HostSource::Uri => self.uri.authority().map_or(&[][..], |a| a.as_str().as_bytes()),
             HostSource::Header(value, range) => &value.as_bytes()[range.clone()],
             HostSource::None => &[],
+        }
+    }
+
+    /// Normalises the host once, so that [`RequestFacts::host`] is a lookup from then on.
+    pub(crate) fn resolve_host(&mut self) {
+        if self.normal_host.is_none() {
+            self.normal_host = Some(normalize_host(self.raw_host()));
+        }
+    }
+
+    /// The request's host: lowercase, without port and without a trailing dot; empty when the
+    /// request names none (or names it in bytes that are not a host). Borrowed once
+    /// [`RequestFacts::resolve_host`] has run; normalised anew (allocating on upper case) before.
+    pub(crate) fn host(&self) -> Cow<'_, str> {
+        let raw = self.raw_host();
+        let normal = match &self.normal_host {
+            Some(NormalHost::Lowered(host)) => return Cow::Borrowed(host),
+            Some(NormalHost::Range(range)) => return Cow::Borrowed(ascii_str(&raw[range.clone()])),
+            None => normalize_host(raw),
         };
-        normalize_host(raw)
+        match normal {
+            NormalHost::Range(range) => Cow::Borrowed(ascii_str(&raw[range])),
+            NormalHost::Lowered(host) => Cow::Owned(host.into_string()),
+        }
     }
 
     /// The request's path, without query; `/` when the request target has none (`OPTIONS *`).
@@ -148,31 +188,46 @@ impl RequestFacts {
     }
 }
 
+/// Visible ASCII bytes as a `str` (what [`normalize_host`] leaves always is).
+fn ascii_str(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
+}
+
 /// Lowercases, drops userinfo (`user@host`), the port and one trailing dot. Anything that is not
 /// visible ASCII yields an empty host: it matches no scope, so the strictest rules apply.
-fn normalize_host(raw: &[u8]) -> Cow<'_, str> {
-    let raw = raw.trim_ascii();
-    let Ok(raw) = std::str::from_utf8(raw) else {
-        return Cow::Borrowed("");
-    };
-    if !raw.bytes().all(|b| b.is_ascii_graphic()) {
-        return Cow::Borrowed("");
+fn normalize_host(raw: &[u8]) -> NormalHost {
+    let mut start = 0;
+    let mut end = raw.len();
+    while start < end && raw[start].is_ascii_whitespace() {
+        start += 1;
     }
-    let raw = raw.rsplit_once('@').map_or(raw, |(_, host)| host);
-    let host = if raw.starts_with('[') {
+    while end > start && raw[end - 1].is_ascii_whitespace() {
+        end -= 1;
+    }
+    if !raw[start..end].iter().all(u8::is_ascii_graphic) {
+        return NormalHost::Range(0..0);
+    }
+    if let Some(at) = raw[start..end].iter().rposition(|&b| b == b'@') {
+        start += at + 1;
+    }
+    if raw.get(start) == Some(&b'[') {
         // An IPv6 literal keeps its brackets; a port may follow them.
-        raw.find(']').map_or(raw, |end| &raw[..=end])
-    } else {
-        match raw.rsplit_once(':') {
-            Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
-            _ => raw,
+        if let Some(close) = raw[start..end].iter().position(|&b| b == b']') {
+            end = start + close + 1;
         }
-    };
-    let host = host.strip_suffix('.').unwrap_or(host);
-    if host.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(host.to_ascii_lowercase())
+    } else if let Some(colon) = raw[start..end].iter().rposition(|&b| b == b':')
+        && raw[start + colon + 1..end].iter().all(u8::is_ascii_digit)
+    {
+        end = start + colon;
+    }
+    if end > start && raw[end - 1] == b'.' {
+        end -= 1;
+    }
+    let host = &raw[start..end];
+    if host.iter().any(u8::is_ascii_uppercase) {
+        NormalHost::Lowered(ascii_str(host).to_ascii_lowercase().into_boxed_str())
     } else {
-        Cow::Borrowed(host)
+        NormalHost::Range(start..end)
     }
 }
 
@@ -272,7 +327,7 @@ mod tests {
         build: impl FnOnce(http::request::Builder) -> http::request::Builder,
     ) -> RequestFacts {
         let req = build(Request::builder()).body(()).unwrap();
-        RequestFacts::from_request(&req, origin)
+        RequestFacts::from_request(&req, origin, true)
     }
 
     const TRUST: Origin = Origin {
@@ -376,6 +431,29 @@ mod tests {
             |b| b.uri("/").header("host", "fora.se"),
         );
         assert!(f.secure);
+    }
+
+    #[test]
+    fn the_host_is_normalised_once_and_read_the_same_before_and_after() {
+        for (raw, host) in [
+            ("WWW.Fora.SE.:8443", "www.fora.se"),
+            ("user@fora.se:80", "fora.se"),
+            ("[::1]:3000", "[::1]"),
+            (" fora.se ", "fora.se"),
+            ("fora.se:https", "fora.se:https"),
+            ("", ""),
+        ] {
+            let https = Origin {
+                trust_forwarded: false,
+                https: true,
+            };
+            let mut f = facts(https, |b| b.uri("/").header("host", raw));
+            assert!(f.normal_host.is_none(), "{raw}: not needed yet");
+            assert_eq!(f.host(), host, "{raw}");
+            f.resolve_host();
+            assert!(matches!(f.host(), Cow::Borrowed(_)), "{raw}");
+            assert_eq!(f.host(), host, "{raw}");
+        }
     }
 
     #[test]

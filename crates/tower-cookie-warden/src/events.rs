@@ -94,14 +94,75 @@ pub struct ViolationReport<'a> {
 impl ViolationReport<'_> {
     /// The level the policy's `[events]` table gives this report's action.
     pub fn level(&self, events: &Events) -> EventLevel {
-        match self.action {
-            "fixed" => events.fixed,
-            "blocked" => events.blocked,
-            "reported" => events.reported,
-            _ => events.stripped,
-        }
+        level_of(events, self.action)
     }
 }
+
+/// The level the policy's `[events]` table gives `action`.
+pub(crate) fn level_of(events: &Events, action: &str) -> EventLevel {
+    match action {
+        "fixed" => events.fixed,
+        "blocked" => events.blocked,
+        "reported" => events.reported,
+        _ => events.stripped,
+    }
+}
+
+/// Whether an event at `level` may be recorded at all: `false` when no subscriber wants that
+/// level (tracing's global maximum), so that a report nobody reads is never even built.
+pub(crate) fn may_emit(level: EventLevel) -> bool {
+    let level = match level {
+        EventLevel::Error => tracing::Level::ERROR,
+        EventLevel::Warn => tracing::Level::WARN,
+        EventLevel::Info => tracing::Level::INFO,
+        EventLevel::Debug => tracing::Level::DEBUG,
+        EventLevel::Trace => tracing::Level::TRACE,
+    };
+    level <= tracing::level_filters::STATIC_MAX_LEVEL
+        && level <= tracing::level_filters::LevelFilter::current()
+}
+
+/// Calls `with` with the violation kinds of `decision`, comma-separated, as events carry them:
+/// one kind is a `&'static str`, several are joined on the stack (on the heap only past
+/// [`KIND_LIST_BYTES`]).
+pub(crate) fn with_kind_list<R>(decision: &Decision<'_, '_>, with: impl FnOnce(&str) -> R) -> R {
+    let mut kinds = decision.violations.iter().map(|v| v.kind.as_str());
+    let Some(first) = kinds.next() else {
+        return with("");
+    };
+    let Some(second) = kinds.next() else {
+        return with(first);
+    };
+    let mut buf = [0_u8; KIND_LIST_BYTES];
+    let mut len = 0;
+    let mut spill: Option<String> = None;
+    for kind in [first, second].into_iter().chain(kinds) {
+        let sep = usize::from(len > 0 || spill.is_some());
+        if let Some(spill) = &mut spill {
+            spill.push(',');
+            spill.push_str(kind);
+        } else if len + sep + kind.len() <= buf.len() {
+            if sep == 1 {
+                buf[len] = b',';
+            }
+            buf[len + sep..len + sep + kind.len()].copy_from_slice(kind.as_bytes());
+            len += sep + kind.len();
+        } else {
+            let mut owned = String::from(std::str::from_utf8(&buf[..len]).unwrap_or_default());
+            owned.push(',');
+            owned.push_str(kind);
+            spill = Some(owned);
+        }
+    }
+    match &spill {
+        Some(spill) => with(spill),
+        // Only whole `str`s were copied in: always UTF-8.
+        None => with(std::str::from_utf8(&buf[..len]).unwrap_or_default()),
+    }
+}
+
+/// How many bytes of violation kinds [`with_kind_list`] joins without allocating.
+const KIND_LIST_BYTES: usize = 256;
 
 /// Emits the event for one report.
 pub(crate) fn emit(events: &Events, report: &ViolationReport<'_>) {
@@ -162,6 +223,39 @@ mod tests {
     fn names_that_are_not_utf8_display_with_replacement_characters() {
         assert_eq!(CookieName(b"sid").to_string(), "sid");
         assert_eq!(CookieName(b"s\xffid").to_string(), "s\u{fffd}id");
+    }
+
+    #[test]
+    fn kind_lists_join_on_the_stack_and_spill_past_it() {
+        use cookie_warden_core::decision::{Verdict, Violation, ViolationKind};
+        let mut decision = Decision {
+            verdict: Verdict::Strip,
+            name: b"a",
+            rule: None,
+            scope: None,
+            category: None,
+            violations: Vec::new(),
+            rewritten: None,
+            enforced: true,
+        };
+        assert_eq!(with_kind_list(&decision, str::to_owned), "");
+        let violation = |kind| Violation {
+            kind,
+            detail: "d".into(),
+        };
+        decision.violations.push(violation(ViolationKind::Unlisted));
+        assert_eq!(with_kind_list(&decision, str::to_owned), "unlisted");
+        decision.violations.push(violation(ViolationKind::MissingSecure));
+        assert_eq!(
+            with_kind_list(&decision, str::to_owned),
+            decision.violation_list()
+        );
+        for _ in 0..40 {
+            decision.violations.push(violation(ViolationKind::WeakSameSite));
+        }
+        let joined = with_kind_list(&decision, str::to_owned);
+        assert!(joined.len() > KIND_LIST_BYTES);
+        assert_eq!(joined, decision.violation_list());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! and the consent cookie and purge list the response side needs.
 
 use std::fmt;
+use std::ops::Range;
 
 use cookie_warden_core::consent::ConsentState;
 use cookie_warden_core::cookie_header::{self, CookiePair};
@@ -18,8 +19,9 @@ use crate::layer::Shared;
 /// What the request side hands to the response side.
 #[derive(Default)]
 pub(crate) struct RequestSide {
-    /// The `Cookie` header holding the policy's consent cookie (a cheap clone, marked sensitive).
-    pub(crate) consent_header: Option<HeaderValue>,
+    /// The `Cookie` header holding the policy's consent cookie (a cheap clone, marked sensitive),
+    /// and where the consent cookie's value lies in it.
+    pub(crate) consent_header: Option<(HeaderValue, Range<usize>)>,
     /// `Set-Cookie` headers expiring cookies of withdrawn categories (`[consent] purge = true`).
     pub(crate) purge: Vec<HeaderValue>,
 }
@@ -39,35 +41,38 @@ impl fmt::Debug for RequestSide {
 
 impl RequestSide {
     /// The raw value of the policy's consent cookie on the request, if any.
-    pub(crate) fn consent_cookie<'a>(&'a self, policy: &CompiledPolicy) -> Option<&'a [u8]> {
-        consent_value(policy, self.consent_header.as_ref())
+    pub(crate) fn consent_cookie(&self) -> Option<&[u8]> {
+        consent_value(self.consent_header.as_ref())
     }
 }
 
-/// The raw value of the policy's consent cookie in `header`, if any.
-fn consent_value<'a>(policy: &CompiledPolicy, header: Option<&'a HeaderValue>) -> Option<&'a [u8]> {
-    let name = policy.consent()?.cookie.as_bytes();
-    cookie_header::find(header?.as_bytes(), name)
+/// The consent cookie's value in the header found by [`find_consent`].
+fn consent_value(found: Option<&(HeaderValue, Range<usize>)>) -> Option<&[u8]> {
+    found.map(|(header, range)| &header.as_bytes()[range.clone()])
+}
+
+/// The first `Cookie` header holding the consent cookie `name`, and where its value lies in it.
+fn find_consent(headers: &HeaderMap, name: &[u8]) -> Option<(HeaderValue, Range<usize>)> {
+    headers.get_all(COOKIE).iter().find_map(|header| {
+        let bytes = header.as_bytes();
+        let value = cookie_header::find(bytes, name)?;
+        // `value` is a part of `bytes`: its offset there, without scanning the header again.
+        let start = value.as_ptr() as usize - bytes.as_ptr() as usize;
+        let mut header = header.clone();
+        header.set_sensitive(true);
+        Some((header, start..start + value.len()))
+    })
 }
 
 /// Reads the consent cookie, then reports or strips the request's cookies as the policy says.
 pub(crate) fn apply(
     policy: &CompiledPolicy,
-    facts: &RequestFacts,
+    facts: &mut RequestFacts,
     shared: &Shared,
     headers: &mut HeaderMap,
 ) -> RequestSide {
     let consent = policy.consent();
-    let consent_header = consent.and_then(|consent| {
-        let name = consent.cookie.as_bytes();
-        let mut header = headers
-            .get_all(COOKIE)
-            .iter()
-            .find(|v| cookie_header::find(v.as_bytes(), name).is_some())?
-            .clone();
-        header.set_sensitive(true);
-        Some(header)
-    });
+    let consent_header = consent.and_then(|consent| find_consent(headers, consent.cookie.as_bytes()));
 
     let mode = policy.enforcement().request_cookies;
     let purge = consent.is_some_and(|c| c.purge);
@@ -79,8 +84,10 @@ pub(crate) fn apply(
     }
     let enforced = policy.mode() == Mode::Enforce;
 
+    facts.resolve_host();
+    let facts = &*facts;
     let host = facts.host();
-    let consent_cookie = consent_value(policy, consent_header.as_ref());
+    let consent_cookie = consent_value(consent_header.as_ref());
     let context = facts.context(&host, consent_cookie);
     let judge = policy.judge(&context);
     let consent_state = Some(*judge.consent()).filter(ConsentState::is_configured);

@@ -5,11 +5,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
 use cookie_warden_core::consent::ConsentState;
 use cookie_warden_core::decision::{Decision, Verdict};
 use cookie_warden_core::http_date::parse_http_date;
 use cookie_warden_core::policy::CompiledPolicy;
-use cookie_warden_core::policy::model::Mode;
+use cookie_warden_core::policy::model::{Events, Mode};
 use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, DATE, Entry, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
@@ -31,7 +32,6 @@ pub(crate) struct Pending {
 }
 
 /// What happens to one `Set-Cookie` header.
-#[derive(Clone)]
 enum Outcome {
     Keep,
     Replace(HeaderValue),
@@ -54,55 +54,59 @@ impl Pending {
     }
 
     /// Applies the policy to `response`.
-    pub(crate) fn enforce<B>(self, response: Response<B>) -> Response<ResponseBody<B>> {
+    pub(crate) fn enforce<B>(mut self, response: Response<B>) -> Response<ResponseBody<B>> {
         let enforced = self.policy.mode() == Mode::Enforce;
         let (mut parts, body) = response.into_parts();
         let headers = &mut parts.headers;
-        if !headers.contains_key(SET_COOKIE)
-            && !headers.contains_key(&SET_COOKIE2)
-            && self.request.purge.is_empty()
-        {
+        let set_cookie = headers.contains_key(SET_COOKIE);
+        if !set_cookie && !headers.contains_key(&SET_COOKIE2) && self.request.purge.is_empty() {
             return Response::from_parts(parts, ResponseBody::upstream(body, enforced));
         }
 
-        let now = headers
-            .get(DATE)
-            .and_then(|date| parse_http_date(date.as_bytes()))
-            .unwrap_or_else(unix_now);
-        let host = self.facts.host();
-        let consent_cookie = self.request.consent_cookie(&self.policy);
-        let context = self.facts.context(&host, consent_cookie);
-        let judge = self.policy.judge(&context);
-        let consent = Some(*judge.consent()).filter(ConsentState::is_configured);
-        let base = ViolationReport {
-            source: CookieSource::Response,
-            decision: None,
-            cookie_name: b"",
-            rule: None,
-            category: None,
-            violations: "",
-            action: "",
-            enforced,
-            scope: judge.scope(),
-            consent,
-            error: None,
-            method: self.facts.method(),
-            path: self.facts.path(),
-            host: &host,
-            status: Some(parts.status),
+        // Host, scope and consent are worked out only for a response that sets cookies.
+        let block = set_cookie && {
+            let now = headers
+                .get(DATE)
+                .and_then(|date| parse_http_date(date.as_bytes()))
+                .unwrap_or_else(unix_now);
+            self.facts.resolve_host();
+            let facts = &self.facts;
+            let host = facts.host();
+            let context = facts.context(&host, self.request.consent_cookie());
+            let judge = self.policy.judge(&context);
+            let consent = Some(*judge.consent()).filter(ConsentState::is_configured);
+            let base = ViolationReport {
+                source: CookieSource::Response,
+                decision: None,
+                cookie_name: b"",
+                rule: None,
+                category: None,
+                violations: "",
+                action: "",
+                enforced,
+                scope: judge.scope(),
+                consent,
+                error: None,
+                method: facts.method(),
+                path: facts.path(),
+                host: &host,
+                status: Some(parts.status),
+            };
+            let sink = Sink {
+                events: self.policy.events(),
+                hook: self.shared.on_violation.as_deref(),
+            };
+            judge_all(
+                headers,
+                |header| judge.decide(header, now),
+                enforced,
+                &base,
+                self.shared.on_decision.as_deref(),
+                &sink,
+            )
         };
 
-        let Judged { block, outcomes } = judge_all(
-            headers,
-            |header| judge.decide(header, now),
-            enforced,
-            &base,
-            self.shared.on_decision.as_deref(),
-            &|report| self.report(report),
-        );
-
         if !enforced {
-            mark_sensitive(headers);
             return Response::from_parts(parts, ResponseBody::upstream(body, false));
         }
         if block {
@@ -114,146 +118,224 @@ impl Pending {
             while headers.remove(&SET_COOKIE2).is_some() {}
             tracing::debug!(target: "cookie_warden", header = "set-cookie2", "obsolete header removed");
         }
-        match outcomes {
-            None => mark_sensitive(headers),
-            Some(outcomes) => rewrite(headers, outcomes),
-        }
         for purge in self.request.purge {
             headers.append(SET_COOKIE, purge);
         }
         Response::from_parts(parts, ResponseBody::upstream(body, true))
     }
+}
+
+/// Where violation reports go.
+trait ReportSink {
+    /// Whether a report with `action` would reach anyone: when not, it is not built.
+    fn wants(&self, action: &'static str) -> bool;
+    /// Whether reports must carry the decision whole ([`Decision::rewritten`] included).
+    fn reads_decisions(&self) -> bool;
+    /// Emits `report`.
+    fn report(&self, report: &ViolationReport<'_>);
+}
+
+/// The layer's sink: the event (when a subscriber may record it) and the `on_violation` hook.
+struct Sink<'a> {
+    events: &'a Events,
+    hook: Option<&'a (dyn Fn(&ViolationReport<'_>) + Send + Sync)>,
+}
+
+impl ReportSink for Sink<'_> {
+    fn wants(&self, action: &'static str) -> bool {
+        self.hook.is_some() || events::may_emit(events::level_of(self.events, action))
+    }
+
+    fn reads_decisions(&self) -> bool {
+        self.hook.is_some()
+    }
 
     fn report(&self, report: &ViolationReport<'_>) {
-        events::emit(self.policy.events(), report);
-        if let Some(hook) = &self.shared.on_violation {
+        events::emit(self.events, report);
+        if let Some(hook) = self.hook {
             hook(report);
         }
     }
 }
 
-/// The verdicts on a response's `Set-Cookie` headers.
-struct Judged {
-    /// Some header's verdict is `block`.
-    block: bool,
-    /// One outcome per header, in order; `None` when every header is kept (no allocation).
-    outcomes: Option<Vec<Outcome>>,
-}
-
-/// Judges each `Set-Cookie` value of `headers`, in order, with `decide`, and reports each
-/// violation, and shows every decision to `observe`. A header that `decide` panics on, or whose fix is not a valid header value, is
-/// removed (fail closed) and reported with an `error`. In report-only mode (`enforced` false)
-/// every header is kept.
+/// Judges each `Set-Cookie` value of `headers`, in order, with `decide`, reports each violation
+/// to `sink`, shows every decision to `observe`, and applies the verdicts in place: an allowed
+/// value stays where it is (marked sensitive), a fixed one is replaced where it is, and only when
+/// something is removed are the values taken out and the rest put back, in their order. A header
+/// that `decide` panics on, or whose fix is not a valid header value, is removed (fail closed) and
+/// reported with an `error`. In report-only mode (`enforced` false) every header is kept.
+///
+/// Returns whether some header's verdict is `block` (enforced only); the headers are then left
+/// half-rewritten, for the caller to discard.
 fn judge_all<'p>(
-    headers: &HeaderMap,
+    headers: &mut HeaderMap,
     decide: impl for<'h> Fn(&'h [u8]) -> Decision<'p, 'h>,
     enforced: bool,
     base: &ViolationReport<'_>,
     observe: Option<&(dyn Fn(&Decision<'_, '_>) + Send + Sync)>,
-    report: &dyn Fn(&ViolationReport<'_>),
-) -> Judged {
+    sink: &impl ReportSink,
+) -> bool {
     let mut block = false;
-    let mut outcomes: Option<Vec<Outcome>> = None;
-    for (index, value) in headers.get_all(SET_COOKIE).iter().enumerate() {
-        let outcome = match catch_unwind(AssertUnwindSafe(|| decide(value.as_bytes()))) {
-            Ok(decision) => {
-                if let Some(observe) = observe {
-                    observe(&decision);
-                }
-                let mut error = None;
-                let outcome = match decision.verdict {
-                    Verdict::Allow => Outcome::Keep,
-                    Verdict::Strip => Outcome::Remove,
-                    Verdict::Block => {
-                        block |= enforced;
-                        Outcome::Remove
-                    }
-                    Verdict::Fix => match decision.rewritten.as_deref().map(HeaderValue::from_bytes) {
-                        Some(Ok(mut fixed)) => {
-                            fixed.set_sensitive(true);
-                            Outcome::Replace(fixed)
-                        }
-                        // Fail closed: a fix that cannot leave as a header is a strip.
-                        _ => {
-                            error = Some("the fixed header is not a valid header value");
-                            Outcome::Remove
-                        }
-                    },
-                };
-                if decision.verdict != Verdict::Allow {
-                    let action = match (enforced, error) {
-                        (false, _) => "reported",
-                        (true, Some(_)) => "stripped",
-                        (true, None) => decision.verdict.action().unwrap_or("stripped"),
-                    };
-                    report(&ViolationReport {
-                        decision: Some(&decision),
-                        cookie_name: decision.name,
-                        rule: decision.rule,
-                        category: decision.category,
-                        violations: &decision.violation_list(),
-                        action,
-                        error,
-                        ..*base
-                    });
-                }
-                outcome
-            }
-            // Fail closed: a header the core could not judge does not leave.
-            Err(_) => {
-                report(&ViolationReport {
-                    violations: "internal_error",
-                    action: if enforced { "stripped" } else { "reported" },
-                    error: Some("the policy engine failed on this header"),
-                    ..*base
-                });
-                Outcome::Remove
-            }
-        };
-        let outcome = if enforced { outcome } else { Outcome::Keep };
-        if !matches!(outcome, Outcome::Keep) && outcomes.is_none() {
-            let mut keep_so_far = Vec::with_capacity(headers.get_all(SET_COOKIE).iter().count());
-            keep_so_far.resize(index, Outcome::Keep);
-            outcomes = Some(keep_so_far);
-        }
-        if let Some(outcomes) = &mut outcomes {
-            outcomes.push(outcome);
-        }
-    }
-    Judged { block, outcomes }
-}
-
-/// Marks every `Set-Cookie` value sensitive, so HTTP/2 and HTTP/3 never put it in a compression
-/// table.
-fn mark_sensitive(headers: &mut HeaderMap) {
-    if let Entry::Occupied(mut entry) = headers.entry(SET_COOKIE) {
-        for value in entry.iter_mut() {
-            value.set_sensitive(true);
-        }
-    }
-}
-
-/// Re-appends the `Set-Cookie` values in their order, each kept, replaced or dropped.
-fn rewrite(headers: &mut HeaderMap, outcomes: Vec<Outcome>) {
-    let originals: Vec<HeaderValue> = match headers.entry(SET_COOKIE) {
-        Entry::Occupied(entry) => entry.remove_entry_mult().1.collect(),
-        Entry::Vacant(_) => Vec::new(),
+    let mut judge = |value: &HeaderValue| {
+        let outcome = judge_one(value, &decide, enforced, base, observe, sink, &mut block);
+        if enforced { outcome } else { Outcome::Keep }
     };
-    debug_assert_eq!(
-        originals.len(),
-        outcomes.len(),
-        "one outcome per Set-Cookie value"
-    );
-    for (mut original, outcome) in originals.into_iter().zip(outcomes) {
-        match outcome {
-            Outcome::Keep => {
-                original.set_sensitive(true);
-                headers.append(SET_COOKIE, original);
+    let Entry::Occupied(mut entry) = headers.entry(SET_COOKIE) else {
+        return false;
+    };
+    let mut first_removed = None;
+    for (index, value) in entry.iter_mut().enumerate() {
+        match judge(value) {
+            Outcome::Keep => value.set_sensitive(true),
+            Outcome::Replace(fixed) => *value = fixed,
+            Outcome::Remove => {
+                first_removed = Some(index);
+                break;
             }
-            Outcome::Replace(fixed) => {
-                headers.append(SET_COOKIE, fixed);
+        }
+    }
+    let Some(first_removed) = first_removed else {
+        return block;
+    };
+    // Something goes: take every value out, judge the rest, and put back what stays, in order.
+    let mut kept = Kept::default();
+    for (index, mut value) in entry.remove_entry_mult().1.enumerate() {
+        if index < first_removed {
+            kept.push(value); // judged, marked or replaced above
+        } else if index > first_removed {
+            match judge(&value) {
+                Outcome::Keep => {
+                    value.set_sensitive(true);
+                    kept.push(value);
+                }
+                Outcome::Replace(fixed) => kept.push(fixed),
+                Outcome::Remove => {}
             }
-            Outcome::Remove => {}
+        }
+    }
+    kept.append_to(headers);
+    block
+}
+
+/// Judges one `Set-Cookie` value; see [`judge_all`].
+fn judge_one<'p>(
+    value: &HeaderValue,
+    decide: &impl for<'h> Fn(&'h [u8]) -> Decision<'p, 'h>,
+    enforced: bool,
+    base: &ViolationReport<'_>,
+    observe: Option<&(dyn Fn(&Decision<'_, '_>) + Send + Sync)>,
+    sink: &impl ReportSink,
+    block: &mut bool,
+) -> Outcome {
+    let Ok(mut decision) = catch_unwind(AssertUnwindSafe(|| decide(value.as_bytes()))) else {
+        // Fail closed: a header the core could not judge does not leave.
+        let action = if enforced { "stripped" } else { "reported" };
+        if sink.wants(action) {
+            sink.report(&ViolationReport {
+                violations: "internal_error",
+                action,
+                error: Some("the policy engine failed on this header"),
+                ..*base
+            });
+        }
+        return Outcome::Remove;
+    };
+    if let Some(observe) = observe {
+        observe(&decision);
+    }
+    let mut error = None;
+    let outcome = match decision.verdict {
+        Verdict::Allow => return Outcome::Keep,
+        Verdict::Strip => Outcome::Remove,
+        Verdict::Block => {
+            *block |= enforced;
+            Outcome::Remove
+        }
+        Verdict::Fix => {
+            // The fix moves into the header without a copy, unless a hook reads the decision.
+            let fixed = if sink.reads_decisions() {
+                decision.rewritten.as_deref().map(HeaderValue::from_bytes)
+            } else {
+                decision
+                    .rewritten
+                    .take()
+                    .map(|fixed| HeaderValue::from_maybe_shared(Bytes::from(fixed)))
+            };
+            match fixed {
+                Some(Ok(mut fixed)) => {
+                    fixed.set_sensitive(true);
+                    Outcome::Replace(fixed)
+                }
+                // Fail closed: a fix that cannot leave as a header is a strip.
+                _ => {
+                    error = Some("the fixed header is not a valid header value");
+                    Outcome::Remove
+                }
+            }
+        }
+    };
+    let action = match (enforced, error) {
+        (false, _) => "reported",
+        (true, Some(_)) => "stripped",
+        (true, None) => decision.verdict.action().unwrap_or("stripped"),
+    };
+    if sink.wants(action) {
+        events::with_kind_list(&decision, |violations| {
+            sink.report(&ViolationReport {
+                decision: Some(&decision),
+                cookie_name: decision.name,
+                rule: decision.rule,
+                category: decision.category,
+                violations,
+                action,
+                error,
+                ..*base
+            });
+        });
+    }
+    outcome
+}
+
+/// The `Set-Cookie` values that stay when some are removed: on the stack for a handful.
+#[derive(Default)]
+struct Kept {
+    inline: [Option<HeaderValue>; KEPT_INLINE],
+    len: usize,
+    spill: Vec<HeaderValue>,
+}
+
+/// How many kept values [`Kept`] holds without allocating.
+const KEPT_INLINE: usize = 8;
+
+impl Kept {
+    fn push(&mut self, value: HeaderValue) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = Some(value);
+                self.len += 1;
+            }
+            None => self.spill.push(value),
+        }
+    }
+
+    /// Appends the values to `headers`' (emptied) `Set-Cookie`, in the order they were pushed.
+    fn append_to(self, headers: &mut HeaderMap) {
+        let mut values = self.inline.into_iter().flatten().chain(self.spill);
+        let Some(first) = values.next() else { return };
+        match headers.entry(SET_COOKIE) {
+            Entry::Vacant(entry) => {
+                let mut entry = entry.insert_entry(first);
+                for value in values {
+                    entry.append(value);
+                }
+            }
+            Entry::Occupied(mut entry) => {
+                debug_assert!(false, "the Set-Cookie values were taken out");
+                entry.append(first);
+                for value in values {
+                    entry.append(value);
+                }
+            }
         }
     }
 }
@@ -343,6 +425,38 @@ mod tests {
         }
     }
 
+    /// Collects what it is told, and reads decisions whole as a hook would when `hook`.
+    struct Collect<F: Fn(&ViolationReport<'_>)> {
+        hook: bool,
+        report: F,
+    }
+
+    impl<F: Fn(&ViolationReport<'_>)> ReportSink for Collect<F> {
+        fn wants(&self, _: &'static str) -> bool {
+            true
+        }
+
+        fn reads_decisions(&self) -> bool {
+            self.hook
+        }
+
+        fn report(&self, report: &ViolationReport<'_>) {
+            (self.report)(report);
+        }
+    }
+
+    fn sink<F: Fn(&ViolationReport<'_>)>(report: F) -> Collect<F> {
+        Collect { hook: false, report }
+    }
+
+    fn set_cookies(headers: &HeaderMap) -> Vec<&str> {
+        headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect()
+    }
+
     fn headers(values: &[&'static str]) -> HeaderMap {
         let mut headers = HeaderMap::new();
         for value in values {
@@ -355,22 +469,24 @@ mod tests {
     fn headers_that_cannot_be_judged_or_fixed_are_removed_and_reported() {
         let mut headers = headers(&["a=1", "panic=SECRET", "badfix=SECRET", "fix=1", "b=2"]);
         let reports = RefCell::new(Vec::new());
-        let judged = judge_all(&headers, decide, true, &base(), None, &|r| {
-            reports.borrow_mut().push((
-                r.cookie_name.to_vec(),
-                r.action,
-                r.violations.to_owned(),
-                r.error.map(str::to_owned),
-            ));
-        });
-        assert!(!judged.block);
-        rewrite(&mut headers, judged.outcomes.expect("some headers change"));
-        let left: Vec<_> = headers
-            .get_all(SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap())
-            .collect();
-        assert_eq!(left, ["a=1", "fix=1; Secure", "b=2"]);
+        let block = judge_all(
+            &mut headers,
+            decide,
+            true,
+            &base(),
+            None,
+            &sink(|r| {
+                reports.borrow_mut().push((
+                    r.cookie_name.to_vec(),
+                    r.action,
+                    r.violations.to_owned(),
+                    r.error.map(str::to_owned),
+                ));
+            }),
+        );
+        assert!(!block);
+        assert_eq!(set_cookies(&headers), ["a=1", "fix=1; Secure", "b=2"]);
+        assert!(headers.get_all(SET_COOKIE).iter().all(|v| v.is_sensitive()));
 
         let reports = reports.into_inner();
         assert_eq!(reports.len(), 3);
@@ -397,20 +513,118 @@ mod tests {
 
     #[test]
     fn report_only_keeps_even_what_cannot_be_judged() {
-        let headers = headers(&["panic=SECRET", "badfix=SECRET"]);
+        let mut headers = headers(&["panic=SECRET", "badfix=SECRET", "fix=1"]);
         let count = RefCell::new(0);
-        let judged = judge_all(&headers, decide, false, &base(), None, &|r| {
-            assert_eq!(r.action, "reported");
-            *count.borrow_mut() += 1;
-        });
-        assert!(judged.outcomes.is_none(), "nothing changes in report-only mode");
-        assert_eq!(count.into_inner(), 2);
+        let block = judge_all(
+            &mut headers,
+            decide,
+            false,
+            &base(),
+            None,
+            &sink(|r| {
+                assert_eq!(r.action, "reported");
+                *count.borrow_mut() += 1;
+            }),
+        );
+        assert!(!block);
+        assert_eq!(
+            set_cookies(&headers),
+            ["panic=SECRET", "badfix=SECRET", "fix=1"],
+            "nothing changes in report-only mode"
+        );
+        assert!(headers.get_all(SET_COOKIE).iter().all(|v| v.is_sensitive()));
+        assert_eq!(count.into_inner(), 3);
     }
 
     #[test]
-    fn all_allowed_allocates_no_outcome_list() {
-        let headers = headers(&["a=1", "b=2"]);
-        let judged = judge_all(&headers, decide, true, &base(), None, &|_| panic!("no violation"));
-        assert!(judged.outcomes.is_none() && !judged.block);
+    fn all_allowed_leaves_the_headers_in_place_and_marks_them() {
+        let mut headers = headers(&["a=1", "b=2"]);
+        headers.append("x-other", HeaderValue::from_static("1"));
+        let before: Vec<_> = headers.keys().cloned().collect();
+        let block = judge_all(
+            &mut headers,
+            decide,
+            true,
+            &base(),
+            None,
+            &sink(|_| panic!("no violation")),
+        );
+        assert!(!block);
+        assert_eq!(set_cookies(&headers), ["a=1", "b=2"]);
+        assert!(headers.get_all(SET_COOKIE).iter().all(|v| v.is_sensitive()));
+        let after: Vec<_> = headers.keys().cloned().collect();
+        assert_eq!(before, after, "the map is not rebuilt");
+    }
+
+    #[test]
+    fn fixes_replace_in_place_and_removals_keep_the_order_past_the_inline_buffer() {
+        let mut values: Vec<&'static str> = Vec::new();
+        for i in 0..(2 * KEPT_INLINE + 3) {
+            values.push(match i % 4 {
+                0 => "fix=1",
+                1 => "strip=1",
+                _ => Box::leak(format!("k{i}=v").into_boxed_str()),
+            });
+        }
+        let expected: Vec<&str> = values
+            .iter()
+            .filter(|v| **v != "strip=1")
+            .map(|v| if *v == "fix=1" { "fix=1; Secure" } else { v })
+            .collect();
+        let mut headers = headers(&values);
+        fn decide(header: &[u8]) -> Decision<'static, '_> {
+            if header.starts_with(b"strip=") {
+                return decision(Verdict::Strip, b"strip", None);
+            }
+            super::tests::decide(header)
+        }
+        for hook in [false, true] {
+            let mut headers = headers.clone();
+            let block = judge_all(
+                &mut headers,
+                decide,
+                true,
+                &base(),
+                None,
+                &Collect {
+                    hook,
+                    report: |r: &ViolationReport<'_>| {
+                        if r.action == "fixed" {
+                            assert_eq!(
+                                r.decision.and_then(|d| d.rewritten.is_some().then_some(())),
+                                hook.then_some(()),
+                                "a hook sees the rewritten header"
+                            );
+                        }
+                    },
+                },
+            );
+            assert!(!block);
+            assert_eq!(set_cookies(&headers), expected);
+            assert!(headers.get_all(SET_COOKIE).iter().all(|v| v.is_sensitive()));
+        }
+        headers.clear();
+    }
+
+    #[test]
+    fn a_block_is_reported_after_every_header_is_judged() {
+        let mut headers = headers(&["a=1", "block=1", "fix=1", "b=2"]);
+        fn decide(header: &[u8]) -> Decision<'static, '_> {
+            if header.starts_with(b"block=") {
+                return decision(Verdict::Block, b"block", None);
+            }
+            super::tests::decide(header)
+        }
+        let actions = RefCell::new(Vec::new());
+        let block = judge_all(
+            &mut headers,
+            decide,
+            true,
+            &base(),
+            None,
+            &sink(|r| actions.borrow_mut().push(r.action)),
+        );
+        assert!(block);
+        assert_eq!(actions.into_inner(), ["blocked", "fixed"]);
     }
 }

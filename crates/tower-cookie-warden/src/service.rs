@@ -75,8 +75,10 @@ where
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         // One snapshot of the policy serves the whole exchange, however often it is swapped.
         let policy = self.shared.policy.load();
-        let facts = RequestFacts::from_request(&req, self.shared.origin);
-        let request_side = request_cookies::apply(&policy, &facts, &self.shared, req.headers_mut());
+        // `Sec-GPC` only matters to a policy with `[consent]`.
+        let read_gpc = policy.consent().is_some();
+        let mut facts = RequestFacts::from_request(&req, self.shared.origin, read_gpc);
+        let request_side = request_cookies::apply(&policy, &mut facts, &self.shared, req.headers_mut());
         let pending = Pending::new(policy, facts, request_side, Arc::clone(&self.shared));
         ResponseFuture::new(self.inner.call(req), pending)
     }
