@@ -29,20 +29,18 @@ pub(crate) enum UpstreamFailure {
 }
 
 impl UpstreamFailure {
-    /// Classifies an error of the upstream client.
-    pub(crate) fn classify(error: &hyper_util::client::legacy::Error) -> Self {
-        let timed_out = chain(error).any(|e| {
-            e.downcast_ref::<io::Error>()
-                .is_some_and(|io| io.kind() == io::ErrorKind::TimedOut)
-        });
-        if chain(error).any(|e| e.is::<BodyIdleTimeout>()) {
-            UpstreamFailure::ClientBodyTimeout
-        } else if error.is_connect() && timed_out {
-            UpstreamFailure::ConnectTimeout
-        } else if error.is_connect() {
-            UpstreamFailure::Refused
-        } else {
-            UpstreamFailure::Broken
+    /// Classifies an error of the upstream exchange.
+    pub(crate) fn classify(error: &super::forward::ExchangeError) -> Self {
+        use super::forward::ExchangeError;
+        match error {
+            ExchangeError::Connect(io) if io.kind() == io::ErrorKind::TimedOut => {
+                UpstreamFailure::ConnectTimeout
+            }
+            ExchangeError::Connect(_) => UpstreamFailure::Refused,
+            ExchangeError::Http(http) if chain(http).any(|e| e.is::<BodyIdleTimeout>()) => {
+                UpstreamFailure::ClientBodyTimeout
+            }
+            ExchangeError::Http(_) => UpstreamFailure::Broken,
         }
     }
 

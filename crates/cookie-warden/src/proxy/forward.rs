@@ -1,7 +1,8 @@
 //! The forwarding service: one request in, the upstream's response out, bodies streamed both ways.
 //!
 //! [`Forward`] is a plain tower service (`Request<Incoming>` → `Response<ProxyBody>`, never an
-//! `Err`) over hyper-util's pooled keep-alive client. It removes hop-by-hop headers, tells the
+//! `Err`) over a pool of keep-alive HTTP/1.1 connections to the upstream ([`pool`]). It removes
+//! hop-by-hop headers, tells the
 //! upstream who asked (`X-Forwarded-*` or `Forwarded`), keeps `Host` as the client sent it unless
 //! an upstream host is configured, passes upgrades through, and turns upstream failures into
 //! `502`/`504` responses (see [`super::errors`]). The cookie policy is a layer around it.
@@ -17,17 +18,19 @@ use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderValue, Request, Response, StatusCode, Uri, Version, header};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use super::errors::UpstreamFailure;
 use super::headers::{ClientInfo, ForwardedStyle, append_via, join_cookie_headers, strip_hop_by_hop};
 use super::timeouts::{BodySide, IdleTimeoutBody, Timeouts};
 use super::upgrade;
 
+mod pool;
+
+pub(crate) use pool::ExchangeError;
+use pool::{Pool, UpstreamBody};
+
 /// A response body: the upstream's, streamed, or a short one the proxy made itself.
-pub(crate) type ProxyBody = Either<IdleTimeoutBody<Incoming>, Full<Bytes>>;
+pub(crate) type ProxyBody = Either<IdleTimeoutBody<UpstreamBody>, Full<Bytes>>;
 
 /// The upstream, checked once: `http://host[:port][/base/path]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,18 +72,35 @@ impl Upstream {
         })
     }
 
-    /// The upstream URI for a request's path and query.
+    /// The request target sent upstream (origin-form: `/base/path?query`) for a request's URI.
     fn uri_for(&self, original: &Uri) -> Result<Uri, http::Error> {
+        if self.base_path.is_empty() {
+            if original.scheme().is_none()
+                && original.authority().is_none()
+                && original.path_and_query().is_some()
+            {
+                // HTTP/1's usual origin-form, taken as it is.
+                return Ok(original.clone());
+            }
+            let path_and_query = original
+                .path_and_query()
+                .cloned()
+                .unwrap_or_else(|| PathAndQuery::from_static("/"));
+            return Ok(Uri::from(path_and_query));
+        }
         let path_and_query = original.path_and_query().map_or("/", PathAndQuery::as_str);
-        let mut builder = Uri::builder()
-            .scheme(Scheme::HTTP)
-            .authority(self.authority.clone());
-        builder = if self.base_path.is_empty() {
-            builder.path_and_query(path_and_query)
-        } else {
-            builder.path_and_query(format!("{}{path_and_query}", self.base_path))
-        };
-        builder.build()
+        Uri::builder()
+            .path_and_query(format!("{}{path_and_query}", self.base_path))
+            .build()
+    }
+
+    /// `host:port` to connect to.
+    fn connect_target(&self) -> String {
+        format!(
+            "{}:{}",
+            self.authority.host(),
+            self.authority.port_u16().unwrap_or(80)
+        )
     }
 
     /// `http://authority/base` for messages.
@@ -112,25 +132,20 @@ pub(crate) struct Forward {
 
 #[derive(Debug)]
 struct Inner {
-    client: Client<HttpConnector, IdleTimeoutBody<Incoming>>,
+    pool: Pool,
     options: ForwardOptions,
 }
 
 impl Forward {
     /// A forwarding service with its own connection pool.
     pub(crate) fn new(options: ForwardOptions) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(options.timeouts.connect));
-        connector.set_nodelay(true);
-        connector.enforce_http(true);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .pool_idle_timeout(options.timeouts.client_idle)
-            .set_host(false)
-            .build(connector);
+        let pool = Pool::new(
+            options.upstream.connect_target(),
+            options.timeouts.connect,
+            options.timeouts.client_idle,
+        );
         Self {
-            inner: Arc::new(Inner { client, options }),
+            inner: Arc::new(Inner { pool, options }),
         }
     }
 }
@@ -138,8 +153,8 @@ impl Forward {
 impl tower::Service<Request<Incoming>> for Forward {
     type Response = Response<ProxyBody>;
     type Error = Infallible;
-    // The upstream client boxes its own future per request already; one more box here keeps the
-    // service nameable without a hand-written future for an `async` body with many await points.
+    // One box per request keeps the service nameable without a hand-written future for an
+    // `async` body with many await points.
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
@@ -218,13 +233,10 @@ impl Inner {
             IdleTimeoutBody::new(body, options.timeouts.body_idle, BodySide::Request),
         );
 
-        let response = tokio::time::timeout(
-            options.timeouts.upstream_head,
-            self.client.request(upstream_request),
-        )
-        .await;
-        let mut response = match response {
-            Ok(Ok(response)) => response,
+        let response =
+            tokio::time::timeout(options.timeouts.upstream_head, self.pool.send(upstream_request)).await;
+        let (mut response, connection) = match response {
+            Ok(Ok(exchanged)) => exchanged,
             Ok(Err(error)) => {
                 let failure = UpstreamFailure::classify(&error);
                 failure.report(method.as_str(), original_uri.path(), &error);
@@ -254,11 +266,26 @@ impl Inner {
                 response.headers_mut().insert(header::UPGRADE, protocol);
             }
             upgrade::tunnel(client_upgrade, upstream_upgrade, options.timeouts.upstream_head);
-        } else {
-            strip_hop_by_hop(response.headers_mut());
+            // The connection is the tunnel's now.
+            let idle = options.timeouts.body_idle;
+            return response.map(|body| {
+                Either::Left(IdleTimeoutBody::new(
+                    UpstreamBody::new(body, None),
+                    idle,
+                    BodySide::Response,
+                ))
+            });
         }
+        strip_hop_by_hop(response.headers_mut());
         let idle = options.timeouts.body_idle;
-        response.map(|body| Either::Left(IdleTimeoutBody::new(body, idle, BodySide::Response)))
+        let pool = self.pool.clone();
+        response.map(|body| {
+            Either::Left(IdleTimeoutBody::new(
+                UpstreamBody::new(body, Some((connection, pool))),
+                idle,
+                BodySide::Response,
+            ))
+        })
     }
 }
 
@@ -281,12 +308,16 @@ mod tests {
     fn upstream_urls_are_checked() {
         let upstream = Upstream::parse("http://127.0.0.1:9000/app/").unwrap();
         let uri = upstream.uri_for(&"/x?y=1".parse().unwrap()).unwrap();
-        assert_eq!(uri, "http://127.0.0.1:9000/app/x?y=1");
-        let root = Upstream::parse("http://localhost:9000").unwrap();
+        assert_eq!(uri, "/app/x?y=1");
+        assert_eq!(upstream.connect_target(), "127.0.0.1:9000");
+        let root = Upstream::parse("http://localhost").unwrap();
+        assert_eq!(root.uri_for(&"/".parse().unwrap()).unwrap(), "/");
         assert_eq!(
-            root.uri_for(&"/".parse().unwrap()).unwrap(),
-            "http://localhost:9000/"
+            root.uri_for(&"https://www.example.com/a?b".parse().unwrap())
+                .unwrap(),
+            "/a?b"
         );
+        assert_eq!(root.connect_target(), "localhost:80");
         for bad in ["https://example.com", "example.com", "http://x/?q=1", "not a url"] {
             let err = Upstream::parse(bad).unwrap_err();
             assert!(err.contains(bad), "{err}");

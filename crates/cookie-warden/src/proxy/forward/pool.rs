@@ -1,0 +1,274 @@
+//! The upstream connections: HTTP/1.1 keep-alive connections to the one upstream, kept in a
+//! small pool (no keying: there is one upstream).
+//!
+//! Each connection is a `hyper::client::conn::http1` connection driven by a task of its own; the
+//! pool keeps the idle ones' senders, newest first. A sender goes back to the pool when its
+//! response body has ended (see [`UpstreamBody`]); a response body dropped before its end closes
+//! the connection, and so does an exchange dropped before its response head (a client that left,
+//! a head timeout). Idle connections are closed after the idle timeout. A request that finds a
+//! reused connection closed before it was written is sent again on a new one.
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body::{Body, Frame, SizeHint};
+use hyper::body::Incoming;
+use hyper::client::conn::http1::{Builder, SendRequest};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+use crate::proxy::timeouts::IdleTimeoutBody;
+
+/// The request body sent upstream.
+pub(crate) type RequestBody = IdleTimeoutBody<Incoming>;
+
+type Sender = SendRequest<RequestBody>;
+
+/// Why an exchange with the upstream failed before a response head.
+#[derive(Debug)]
+pub(crate) enum ExchangeError {
+    /// No TCP connection (refused, unreachable, timed out: `io::ErrorKind::TimedOut`).
+    Connect(std::io::Error),
+    /// The connection failed while sending the request or reading the response head.
+    Http(hyper::Error),
+}
+
+impl std::fmt::Display for ExchangeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExchangeError::Connect(error) => write!(f, "tcp connect error: {error}"),
+            ExchangeError::Http(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for ExchangeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ExchangeError::Connect(error) => Some(error),
+            ExchangeError::Http(error) => Some(error),
+        }
+    }
+}
+
+/// The pool. Cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct Pool {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    /// Idle senders, the most recently used last.
+    idle: Mutex<Vec<Idle>>,
+    /// `host:port` to connect to.
+    target: String,
+    connect_timeout: Duration,
+    idle_timeout: Duration,
+    /// Whether the task closing idle connections runs.
+    reaping: AtomicBool,
+    builder: Builder,
+}
+
+#[derive(Debug)]
+struct Idle {
+    sender: Sender,
+    since: Instant,
+}
+
+impl Pool {
+    /// A pool of connections to `target` (`host:port`).
+    pub(crate) fn new(target: String, connect_timeout: Duration, idle_timeout: Duration) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                idle: Mutex::new(Vec::new()),
+                target,
+                connect_timeout,
+                idle_timeout,
+                reaping: AtomicBool::new(false),
+                builder: Builder::new(),
+            }),
+        }
+    }
+
+    /// Sends `request` on an idle connection, or on a new one; returns the response head and
+    /// the connection, to go back to the pool with the response body.
+    pub(crate) async fn send(
+        &self,
+        mut request: Request<RequestBody>,
+    ) -> Result<(Response<Incoming>, Sender), ExchangeError> {
+        loop {
+            let (mut sender, reused) = match self.checkout().await {
+                Some(sender) => (sender, true),
+                None => (self.connect().await?, false),
+            };
+            match sender.try_send_request(request).await {
+                Ok(response) => return Ok((response, sender)),
+                Err(mut error) => match error.take_message() {
+                    // The reused connection closed before the request was written: a new one.
+                    Some(unsent) if reused => request = unsent,
+                    _ => return Err(ExchangeError::Http(error.into_error())),
+                },
+            }
+        }
+    }
+
+    /// The most recently used idle connection that is still open and not idle for too long.
+    async fn checkout(&self) -> Option<Sender> {
+        loop {
+            let mut idle = {
+                let mut list = self.shared.idle.lock().unwrap_or_else(PoisonError::into_inner);
+                list.pop()?
+            };
+            if idle.sender.is_closed() || idle.since.elapsed() >= self.shared.idle_timeout {
+                continue;
+            }
+            if idle.sender.ready().await.is_ok() {
+                return Some(idle.sender);
+            }
+        }
+    }
+
+    async fn connect(&self) -> Result<Sender, ExchangeError> {
+        let shared = &self.shared;
+        let stream =
+            match tokio::time::timeout(shared.connect_timeout, TcpStream::connect(&*shared.target)).await {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(error)) => return Err(ExchangeError::Connect(error)),
+                Err(_) => {
+                    return Err(ExchangeError::Connect(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "connection timed out",
+                    )));
+                }
+            };
+        let _ = stream.set_nodelay(true);
+        let (sender, connection) = shared
+            .builder
+            .handshake(TokioIo::new(stream))
+            .await
+            .map_err(ExchangeError::Http)?;
+        tokio::spawn(async move {
+            if let Err(error) = connection.with_upgrades().await {
+                tracing::debug!(target: "cookie_warden::proxy", error = %error, "upstream connection failed");
+            }
+        });
+        if !shared.reaping.swap(true, Ordering::Relaxed) {
+            tokio::spawn(reap(Arc::downgrade(shared)));
+        }
+        Ok(sender)
+    }
+
+    /// Puts a connection whose exchange ended back, once it can take the next request.
+    fn release(&self, mut sender: Sender) {
+        if sender.is_ready() {
+            self.put(sender);
+        } else if !sender.is_closed()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            // The connection task has not seen the end of the exchange yet.
+            let pool = self.clone();
+            runtime.spawn(async move {
+                if sender.ready().await.is_ok() {
+                    pool.put(sender);
+                }
+            });
+        }
+    }
+
+    fn put(&self, sender: Sender) {
+        let idle = Idle {
+            sender,
+            since: Instant::now(),
+        };
+        self.shared
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(idle);
+    }
+}
+
+/// Closes connections idle for longer than the idle timeout, until the pool is gone.
+async fn reap(shared: Weak<Shared>) {
+    let Some(period) = shared.upgrade().map(|shared| shared.idle_timeout) else {
+        return;
+    };
+    loop {
+        tokio::time::sleep(period / 2).await;
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        let expired: Vec<Idle> = {
+            let mut idle = shared.idle.lock().unwrap_or_else(PoisonError::into_inner);
+            let (keep, expired) = std::mem::take(&mut *idle)
+                .into_iter()
+                .partition(|entry| !entry.sender.is_closed() && entry.since.elapsed() < period);
+            *idle = keep;
+            expired
+        };
+        // Dropping a sender ends its connection task, which closes the connection.
+        drop(expired);
+    }
+}
+
+/// The upstream's response body; its connection goes back to the pool when it ends, and is
+/// closed when the body is dropped before its end.
+#[derive(Debug)]
+pub(crate) struct UpstreamBody {
+    inner: Incoming,
+    connection: Option<(Sender, Pool)>,
+}
+
+impl UpstreamBody {
+    /// `inner`, returning `connection` to `pool` at its end (`None`: never, e.g. upgraded).
+    pub(crate) fn new(inner: Incoming, connection: Option<(Sender, Pool)>) -> Self {
+        Self { inner, connection }
+    }
+
+    fn release(&mut self) {
+        if let Some((sender, pool)) = self.connection.take() {
+            pool.release(sender);
+        }
+    }
+}
+
+impl Body for UpstreamBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(None) => this.release(),
+            Poll::Ready(Some(Err(_))) => this.connection = None,
+            Poll::Ready(Some(Ok(_))) | Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for UpstreamBody {
+    fn drop(&mut self) {
+        if self.inner.is_end_stream() {
+            self.release();
+        }
+    }
+}
