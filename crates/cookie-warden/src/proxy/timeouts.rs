@@ -75,12 +75,13 @@ pin_project! {
     /// A body that fails with [`BodyIdleTimeout`] when the inner body keeps the reader waiting
     /// for longer than the idle timeout. Only time spent waiting on the inner body counts (a slow
     /// reader is not the peer's fault); the timer is re-armed on the first poll after each frame
-    /// and allocates nothing per frame (the timer is allocated once per body, so that the body
-    /// is `Unpin` as hyper's client wants).
+    /// and allocates nothing per frame. The timer is made the first time the inner body keeps
+    /// the reader waiting: a body that never does (an empty one, one already received) costs
+    /// none.
     pub(crate) struct IdleTimeoutBody<B> {
         #[pin]
         inner: B,
-        sleep: Pin<Box<Sleep>>,
+        sleep: Option<Pin<Box<Sleep>>>,
         idle: Duration,
         armed: bool,
         side: BodySide,
@@ -110,7 +111,7 @@ impl<B> IdleTimeoutBody<B> {
     pub(crate) fn new(inner: B, idle: Duration, side: BodySide) -> Self {
         Self {
             inner,
-            sleep: Box::pin(tokio::time::sleep(idle)),
+            sleep: None,
             idle,
             armed: false,
             side,
@@ -162,11 +163,17 @@ where
                 })
             }));
         }
-        if !*this.armed {
-            this.sleep.as_mut().reset(Instant::now() + *this.idle);
-            *this.armed = true;
-        }
-        ready!(this.sleep.as_mut().poll(cx));
+        let sleep = match this.sleep {
+            Some(sleep) => {
+                if !*this.armed {
+                    sleep.as_mut().reset(Instant::now() + *this.idle);
+                }
+                sleep
+            }
+            None => this.sleep.insert(Box::pin(tokio::time::sleep(*this.idle))),
+        };
+        *this.armed = true;
+        ready!(sleep.as_mut().poll(cx));
         let error = BodyIdleTimeout(*this.idle);
         report_body_failure(*this.side, "timeout", &error);
         Poll::Ready(Some(Err(Box::new(error))))
