@@ -6,6 +6,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -64,6 +65,7 @@ pub(crate) async fn serve<S, B>(
         .keep_alive_interval(limits.client_idle)
         .keep_alive_timeout(limits.client_idle);
 
+    let counters = Arc::new(StatusCounters::default());
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -89,15 +91,19 @@ pub(crate) async fn serve<S, B>(
         let builder = builder.clone();
         let service = service.clone();
         let tls = tls.clone();
+        let counters = Arc::clone(&counters);
         tokio::spawn(async move {
+            let connection = Connection {
+                info,
+                watcher,
+                counters,
+                client_idle: limits.client_idle,
+            };
             match tls {
-                None => serve_connection(&builder, stream, info, service, watcher, limits.client_idle).await,
+                None => connection.serve(&builder, stream, service).await,
                 Some(acceptor) => {
                     match tokio::time::timeout(limits.client_idle, acceptor.accept(stream)).await {
-                        Ok(Ok(stream)) => {
-                            serve_connection(&builder, stream, info, service, watcher, limits.client_idle)
-                                .await;
-                        }
+                        Ok(Ok(stream)) => connection.serve(&builder, stream, service).await,
                         Ok(Err(error)) => {
                             tracing::debug!(target: "cookie_warden::proxy", error = %error, client.address = %peer, "tls handshake failed");
                         }
@@ -123,51 +129,81 @@ pub(crate) async fn serve<S, B>(
     }
 }
 
-/// Serves one connection; the service sees [`ClientInfo`] in each request's extensions.
-async fn serve_connection<I, S, B>(
-    builder: &auto::Builder<TokioExecutor>,
-    io: I,
+/// The request counter of each status class, registered on its first increment (so `/metrics`
+/// shows the classes that occurred) and kept: an increment is then one atomic add (nothing at
+/// all without a metrics recorder), not a label lookup.
+#[derive(Debug, Default)]
+struct StatusCounters([OnceLock<metrics::Counter>; 5]);
+
+impl StatusCounters {
+    /// Counts one response with `status`.
+    fn count(&self, status: http::StatusCode) {
+        const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+        let class = usize::from(status.as_u16() / 100).clamp(1, 5) - 1;
+        self.0[class]
+            .get_or_init(|| metrics::counter!("cookie_warden_requests_total", "status" => CLASSES[class]))
+            .increment(1);
+    }
+}
+
+/// One accepted client connection, before its protocol is served.
+struct Connection {
     info: ClientInfo,
-    service: S,
     watcher: hyper_util::server::graceful::Watcher,
+    counters: Arc<StatusCounters>,
     client_idle: Duration,
-) where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    S: tower::Service<Request<Incoming>, Response = Response<B>, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    B: Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<BoxError>,
-{
-    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-        let span = tracing::info_span!(
-            target: "cookie_warden::proxy",
-            "request",
-            http.request.method = %request.method(),
-            url.path = request.uri().path(),
-        );
-        request.extensions_mut().insert(info);
-        let service = service.clone();
-        async move {
-            let response = service.oneshot(request).await?;
-            metrics::counter!("cookie_warden_requests_total", "status" => status_label(response.status()))
-                .increment(1);
-            Ok::<_, Infallible>(response)
+}
+
+impl Connection {
+    /// Serves the connection; the service sees [`ClientInfo`] in each request's extensions.
+    async fn serve<I, S, B>(self, builder: &auto::Builder<TokioExecutor>, io: I, service: S)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+        S: tower::Service<Request<Incoming>, Response = Response<B>, Error = Infallible>
+            + Clone
+            + Send
+            + 'static,
+        S::Future: Send + 'static,
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let Connection {
+            info,
+            watcher,
+            counters,
+            client_idle,
+        } = self;
+        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            let span = tracing::info_span!(
+                target: "cookie_warden::proxy",
+                "request",
+                http.request.method = %request.method(),
+                url.path = request.uri().path(),
+            );
+            request.extensions_mut().insert(info);
+            let service = service.clone();
+            let counters = Arc::clone(&counters);
+            async move {
+                let response = service.oneshot(request).await?;
+                counters.count(response.status());
+                Ok::<_, Infallible>(response)
+            }
+            .instrument(span)
+        });
+        // The auto server waits for the first bytes without a limit: bound that wait too.
+        let io = PrefaceDeadline::new(io, client_idle);
+        let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+        if let Err(error) = watcher.watch(connection).await {
+            let kind = client_failure(&*error);
+            metrics::counter!("cookie_warden_client_errors_total", "kind" => kind).increment(1);
+            tracing::info!(
+                target: "cookie_warden::proxy",
+                error = %error,
+                client.error = kind,
+                client.address = %info.peer,
+                "client connection failed"
+            );
         }
-        .instrument(span)
-    });
-    // The auto server waits for the first bytes without a limit: bound that wait too.
-    let io = PrefaceDeadline::new(io, client_idle);
-    let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
-    if let Err(error) = watcher.watch(connection).await {
-        let kind = client_failure(&*error);
-        metrics::counter!("cookie_warden_client_errors_total", "kind" => kind).increment(1);
-        tracing::info!(
-            target: "cookie_warden::proxy",
-            error = %error,
-            client.error = kind,
-            client.address = %info.peer,
-            "client connection failed"
-        );
     }
 }
 
@@ -202,17 +238,6 @@ fn client_failure(error: &(dyn std::error::Error + 'static)) -> &'static str {
         next = current.source();
     }
     "other"
-}
-
-/// The status class as a label (`2xx`, `5xx`, …): bounded cardinality.
-fn status_label(status: http::StatusCode) -> &'static str {
-    match status.as_u16() / 100 {
-        1 => "1xx",
-        2 => "2xx",
-        3 => "3xx",
-        4 => "4xx",
-        _ => "5xx",
-    }
 }
 
 /// Binds a listener and says where: returns the actual address (port 0 picks a free one).
