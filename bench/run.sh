@@ -104,7 +104,7 @@ start_own() {
     on_server "$@" >"$WORK/$name.stdout" 2>"$OUT/$name.log" &
     PIDS+=($!)
     for ((i = 0; i < 100; i++)); do
-        addr=$(sed -n 's|^listening on http://||p' "$WORK/$name.stdout")
+        addr=$(sed -n 's|^listening on http://||p' "$WORK/$name.stdout" 2>/dev/null || true)
         [[ -n $addr ]] && break
         sleep 0.1
     done
