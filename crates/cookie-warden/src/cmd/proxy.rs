@@ -39,7 +39,7 @@ pub(crate) fn run(args: ProxyArgs) -> Result<Exit> {
         tracing::warn!(target: "cookie_warden::proxy", warning = %warning, "policy lint");
     }
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = runtime()?;
     crate::proxy::limits::raise_open_files();
     runtime.block_on(async move {
         let handle = PolicyHandle::new(loaded.policy);
@@ -77,4 +77,20 @@ pub(crate) fn run(args: ProxyArgs) -> Result<Exit> {
         .await;
         Ok(Exit::Done)
     })
+}
+
+/// The runtime: one worker thread per CPU the process may run on. With one CPU (a container
+/// limited to one, or pinned like nginx's single worker) a current-thread runtime: the accept
+/// loop, every connection and the upstream connections then share one thread, with no hand-over
+/// between threads on each request.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    if cpus == 1 {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(cpus)
+            .enable_all()
+            .build()
+    }
 }
