@@ -127,69 +127,162 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 
 /// Parses a cookie date (§5.1.1) into unix seconds (UTC). Allocates nothing.
 ///
+/// The usual IMF-fixdate form (`Wed, 09 Jun 2033 10:18:14 GMT`) takes a fast path that reads the
+/// fields at their fixed places; anything else goes through the token algorithm. Both give the same
+/// result for every input (property-tested).
+///
 /// # Errors
 ///
 /// [`DateError::YearOutOfRange`] when only the year is wrong (before 1601, or one digit);
 /// [`DateError::Invalid`] for anything else that is not a cookie date.
 pub fn parse_cookie_date(input: &[u8]) -> Result<i64, DateError> {
-    let mut time = None;
-    let mut day_of_month = None;
-    let mut month = None;
-    let mut year = None;
-    let mut one_digit_year_candidate = false;
+    match imf_fixdate_fields(input) {
+        Some(fields) => fields.finish(),
+        None => parse_cookie_date_full(input),
+    }
+}
 
+/// The fields the token algorithm has found so far.
+#[derive(Default)]
+struct Found {
+    time: Option<(u32, u32, u32)>,
+    day_of_month: Option<u32>,
+    month: Option<u32>,
+    year: Option<u32>,
+    one_digit_year_candidate: bool,
+}
+
+impl Found {
+    /// §5.1.1 steps 3–7: the range checks and the instant.
+    fn finish(self) -> Result<i64, DateError> {
+        let (Some((hour, minute, second)), Some(day), Some(month)) =
+            (self.time, self.day_of_month, self.month)
+        else {
+            return Err(DateError::Invalid);
+        };
+        if !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 59 {
+            return Err(DateError::Invalid);
+        }
+        let year = match self.year {
+            Some(y @ 70..=99) => y + 1900,
+            Some(y @ 0..=69) => y + 2000,
+            Some(y) => y,
+            None if self.one_digit_year_candidate => return Err(DateError::YearOutOfRange),
+            None => return Err(DateError::Invalid),
+        };
+        if day > days_in_month(year, month) {
+            return Err(DateError::Invalid);
+        }
+        if year < 1601 {
+            return Err(DateError::YearOutOfRange);
+        }
+        let days = days_from_civil(i64::from(year), month, day);
+        Ok(days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second))
+    }
+}
+
+/// The value of two ASCII digits, or `None`.
+#[inline]
+fn two_digits(pair: [u8; 2]) -> Option<u32> {
+    let [tens, ones] = pair;
+    (tens.is_ascii_digit() && ones.is_ascii_digit())
+        .then(|| u32::from(tens - b'0') * 10 + u32::from(ones - b'0'))
+}
+
+/// The fast path: when `input` starts with `Wdy, DD Mon YYYY HH:MM:SS` (`Wdy` three letters that
+/// are not a month, `Mon` a month) followed by the end or a non-digit, these are exactly the fields
+/// the token algorithm finds (its tokens are `Wdy`, `DD`, `Mon`, `YYYY`, then the time; once all
+/// four fields are found it ignores every later token). `None` means: take the token algorithm.
+#[inline]
+fn imf_fixdate_fields(input: &[u8]) -> Option<Found> {
+    let &[
+        w1,
+        w2,
+        w3,
+        b',',
+        b' ',
+        d1,
+        d2,
+        b' ',
+        m1,
+        m2,
+        m3,
+        b' ',
+        y1,
+        y2,
+        y3,
+        y4,
+        b' ',
+        h1,
+        h2,
+        b':',
+        n1,
+        n2,
+        b':',
+        s1,
+        s2,
+        ref rest @ ..,
+    ] = input
+    else {
+        return None;
+    };
+    if rest.first().is_some_and(u8::is_ascii_digit)
+        || ![w1, w2, w3].iter().all(u8::is_ascii_alphabetic)
+        || parse_month(&[w1, w2, w3]).is_some()
+    {
+        return None;
+    }
+    let month = parse_month(&[m1, m2, m3])?;
+    let day = two_digits([d1, d2])?;
+    let year = two_digits([y1, y2])? * 100 + two_digits([y3, y4])?;
+    let time = (
+        two_digits([h1, h2])?,
+        two_digits([n1, n2])?,
+        two_digits([s1, s2])?,
+    );
+    Some(Found {
+        time: Some(time),
+        day_of_month: Some(day),
+        month: Some(month),
+        year: Some(year),
+        one_digit_year_candidate: false,
+    })
+}
+
+/// The token algorithm of §5.1.1 for any input.
+pub(crate) fn parse_cookie_date_full(input: &[u8]) -> Result<i64, DateError> {
+    let mut found = Found::default();
     for token in tokens(input) {
         // Only a month starts with a letter; time, day and year start with a digit.
         if !token[0].is_ascii_digit() {
-            if month.is_none() {
-                month = parse_month(token);
+            if found.month.is_none() {
+                found.month = parse_month(token);
             }
             continue;
         }
-        if time.is_none() {
+        if found.time.is_none() {
             if let Some(hms) = parse_time(token) {
-                time = Some(hms);
+                found.time = Some(hms);
                 continue;
             }
         }
-        if day_of_month.is_none() {
+        if found.day_of_month.is_none() {
             if let Some((day, _)) = leading_digits(token, 1, 2) {
-                day_of_month = Some(day);
+                found.day_of_month = Some(day);
                 continue;
             }
         }
-        if year.is_none() {
+        if found.year.is_none() {
             if let Some((y, _)) = leading_digits(token, 2, 4) {
-                year = Some(y);
+                found.year = Some(y);
                 continue;
             }
             if leading_digits(token, 1, 1).is_some() {
-                one_digit_year_candidate = true;
+                found.one_digit_year_candidate = true;
             }
         }
     }
-
-    let (Some((hour, minute, second)), Some(day), Some(month)) = (time, day_of_month, month) else {
-        return Err(DateError::Invalid);
-    };
-    if !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 59 {
-        return Err(DateError::Invalid);
-    }
-    let year = match year {
-        Some(y @ 70..=99) => y + 1900,
-        Some(y @ 0..=69) => y + 2000,
-        Some(y) => y,
-        None if one_digit_year_candidate => return Err(DateError::YearOutOfRange),
-        None => return Err(DateError::Invalid),
-    };
-    if day > days_in_month(year, month) {
-        return Err(DateError::Invalid);
-    }
-    if year < 1601 {
-        return Err(DateError::YearOutOfRange);
-    }
-    let days = days_from_civil(i64::from(year), month, day);
-    Ok(days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second))
+    found.finish()
 }
 
 #[cfg(test)]
@@ -272,5 +365,82 @@ mod tests {
             Err(DateError::Invalid)
         );
         assert!(parse_cookie_date(b"29 Feb 2000 00:00:00").is_ok());
+    }
+}
+
+#[cfg(test)]
+mod fast_path_props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// IMF-fixdate-like strings: each field drawn from valid, edge and wrong values, each separator
+    /// usually right and sometimes another delimiter or a letter or digit, with assorted tails.
+    fn fixdate_like() -> impl Strategy<Value = Vec<u8>> {
+        let letters = prop_oneof![
+            prop::sample::select(vec![
+                "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "wed", "THU", "Jan", "jun", "Dec", "Xyz",
+                "Ma", "May", "1ue", " ed",
+            ])
+            .prop_map(str::to_owned),
+            "[A-Za-z0-9 ,:-]{3}",
+        ];
+        let two = prop_oneof!["[0-9]{2}", "[0-9]{1,3}", "[0-9a ]{2}"];
+        let four = prop_oneof![
+            "[0-9]{4}",
+            "(0000|0069|0070|0099|0100|1600|1601|1969|1970|2038|9999)",
+            "[0-9]{2,5}"
+        ];
+        let separator =
+            |usual: &'static str| prop_oneof![8 => Just(usual.to_owned()), 1 => "[ -/:;-@a-z0-9]"];
+        let tail = prop_oneof![
+            Just(String::new()),
+            Just(" GMT".to_owned()),
+            Just(" gmt".to_owned()),
+            Just("GMT".to_owned()),
+            "[ -~]{0,8}",
+            " [0-9]{1,4}",
+        ];
+        (
+            (
+                letters.clone(),
+                separator(","),
+                separator(" "),
+                two.clone(),
+                separator(" "),
+            ),
+            (letters, separator(" "), four, separator(" ")),
+            (two.clone(), separator(":"), two.clone(), separator(":"), two),
+            tail,
+        )
+            .prop_map(|((w, c, s1, d, s2), (m, s3, y, s4), (h, c1, n, c2, s), tail)| {
+                format!("{w}{c}{s1}{d}{s2}{m}{s3}{y}{s4}{h}{c1}{n}{c2}{s}{tail}").into_bytes()
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 8192, ..ProptestConfig::default() })]
+
+        #[test]
+        fn fast_path_agrees_with_the_token_algorithm(input in fixdate_like()) {
+            let full = parse_cookie_date_full(&input);
+            if let Some(found) = imf_fixdate_fields(&input) {
+                prop_assert_eq!(found.finish(), full);
+            }
+            prop_assert_eq!(parse_cookie_date(&input), full);
+        }
+
+        #[test]
+        fn fast_path_agrees_on_arbitrary_bytes(input in prop::collection::vec(any::<u8>(), 0..40)) {
+            prop_assert_eq!(parse_cookie_date(&input), parse_cookie_date_full(&input));
+        }
+
+        #[test]
+        fn fast_path_takes_every_valid_imf_fixdate(at in -11_644_473_600i64..253_402_300_800) {
+            let text = crate::set_cookie::ImfFixdate(at).to_string();
+            prop_assert!(imf_fixdate_fields(text.as_bytes()).is_some(), "{}", text);
+            prop_assert_eq!(parse_cookie_date(text.as_bytes()), Ok(at));
+            prop_assert_eq!(parse_cookie_date_full(text.as_bytes()), Ok(at));
+        }
     }
 }

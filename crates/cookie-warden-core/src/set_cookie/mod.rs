@@ -39,6 +39,8 @@ pub mod domain;
 pub mod max_age;
 mod parse;
 pub mod prefix;
+#[cfg(test)]
+mod reference;
 mod rejection;
 mod serialize;
 
