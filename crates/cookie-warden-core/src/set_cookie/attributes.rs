@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::bytes::{find_byte, split_once_byte, trim_wsp};
+use super::bytes::{position_of_either, trim_wsp};
 
 /// The largest attribute value a browser honours (§5.6, "cookie-av" step 6); longer ones are
 /// ignored as if absent.
@@ -33,27 +33,38 @@ pub enum AttributeKind {
 }
 
 impl AttributeKind {
-    /// Classifies an attribute name (already trimmed), ASCII case-insensitively.
+    /// Classifies an attribute name (already trimmed), ASCII case-insensitively: by length first,
+    /// then one compare of the name as a little-endian word with bit 0x20 set in each byte.
     pub fn of(name: &[u8]) -> AttributeKind {
+        // Setting bit 0x20 maps a letter onto its lowercase form and no other byte onto a letter;
+        // `-` is compared exactly (CR would fold onto it).
         match name.len() {
-            4 if fold_case::<4>(name) == *b"path" => AttributeKind::Path,
-            6 => match fold_case::<6>(name) {
-                folded if folded == *b"domain" => AttributeKind::Domain,
-                folded if folded == *b"secure" => AttributeKind::Secure,
+            4 if short_word(name) | fold_mask(4) == word(b"path") => AttributeKind::Path,
+            6 => match short_word(name) | fold_mask(6) {
+                folded if folded == word(b"domain") => AttributeKind::Domain,
+                folded if folded == word(b"secure") => AttributeKind::Secure,
                 _ => AttributeKind::Unknown,
             },
-            7 => match fold_case::<7>(name) {
-                folded if folded == *b"expires" => AttributeKind::Expires,
-                // Folding maps CR onto `-`: check that byte exactly.
-                folded if folded == *b"max-age" && name[3] == b'-' => AttributeKind::MaxAge,
+            7 => {
+                let name = short_word(name);
+                if name | fold_mask(7) == word(b"expires") {
+                    AttributeKind::Expires
+                } else if name | (fold_mask(7) & !(0x20 << 24)) == word(b"max-age") {
+                    AttributeKind::MaxAge
+                } else {
+                    AttributeKind::Unknown
+                }
+            }
+            8 => match short_word(name) | fold_mask(8) {
+                folded if folded == word(b"httponly") => AttributeKind::HttpOnly,
+                folded if folded == word(b"samesite") => AttributeKind::SameSite,
                 _ => AttributeKind::Unknown,
             },
-            8 => match fold_case::<8>(name) {
-                folded if folded == *b"httponly" => AttributeKind::HttpOnly,
-                folded if folded == *b"samesite" => AttributeKind::SameSite,
-                _ => AttributeKind::Unknown,
-            },
-            11 if fold_case::<11>(name) == *b"partitioned" => AttributeKind::Partitioned,
+            11 if short_word(&name[..8]) | fold_mask(8) == word(b"partitio")
+                && short_word(&name[7..]) | fold_mask(4) == word(b"oned") =>
+            {
+                AttributeKind::Partitioned
+            }
             _ => AttributeKind::Unknown,
         }
     }
@@ -74,6 +85,35 @@ impl AttributeKind {
     }
 }
 
+/// Bit 0x20 in each of the low `len` bytes of a word (`len` ≤ 8).
+const fn fold_mask(len: u32) -> u64 {
+    0x2020_2020_2020_2020 >> (64 - 8 * len)
+}
+
+/// A word spelled little-endian, zero-padded (at most eight bytes).
+const fn word(spelling: &[u8]) -> u64 {
+    let mut value = 0u64;
+    let mut i = spelling.len();
+    while i > 0 {
+        i -= 1;
+        value = value << 8 | spelling[i] as u64;
+    }
+    value
+}
+
+/// A name of 4 to 8 bytes as a little-endian word, zero-padded: two 4-byte loads, the second
+/// one overlapping the first unless the name has 8 bytes. Other lengths give 0.
+#[inline]
+fn short_word(name: &[u8]) -> u64 {
+    let len = name.len();
+    match (name.first_chunk::<4>(), name.last_chunk::<4>()) {
+        (Some(head), Some(tail)) if len <= 8 => {
+            u64::from(u32::from_le_bytes(*head)) | u64::from(u32::from_le_bytes(*tail)) << (8 * (len - 4))
+        }
+        _ => 0,
+    }
+}
+
 /// The first `N` bytes with bit 0x20 set in each: equal to a lowercase word made of letters (and
 /// `-`, which CR also folds onto: check such bytes yourself) exactly when the bytes match it
 /// ASCII case-insensitively, since a letter folds only with its other case. Shorter input folds
@@ -88,6 +128,26 @@ pub(crate) fn fold_case<const N: usize>(bytes: &[u8]) -> [u8; N] {
         }
     }
     folded
+}
+
+/// §5.6 "cookie-av" steps 1–5 for the attribute that starts at `from` (just after its `;`): its
+/// name and value, trimmed of space and tab (the value empty when there is no `=`), and the index
+/// where it ends (of the next `;`, or `bytes.len()`). One pass finds the first `;` or `=`, a
+/// second one (after a `=`) the `;`; the usual single space after the `;` is skipped first.
+#[inline(always)]
+pub(crate) fn split_cookie_av(bytes: &[u8], from: usize) -> (&[u8], &[u8], usize) {
+    let start = if bytes.get(from) == Some(&b' ') {
+        from + 1
+    } else {
+        from
+    };
+    let at = position_of_either(bytes, start, b';', b'=');
+    if bytes.get(at) == Some(&b'=') {
+        let end = position_of_either(bytes, at + 1, b';', b';');
+        (trim_wsp(&bytes[start..at]), trim_wsp(&bytes[at + 1..end]), end)
+    } else {
+        (trim_wsp(&bytes[start..at]), &[], at)
+    }
 }
 
 /// How many attributes of each kind a line carries, valid or not. Attributes whose value is over
@@ -202,15 +262,9 @@ impl<'h> Iterator for RawAttributes<'h> {
     type Item = RawAttribute<'h>;
 
     fn next(&mut self) -> Option<RawAttribute<'h>> {
-        let (_, after) = self.rest.split_first()?;
-        let (cookie_av, rest) = match find_byte(after, b';') {
-            Some(at) => (&after[..at], &after[at..]),
-            None => (after, &[][..]),
-        };
-        self.rest = rest;
-        let (name, value) = split_once_byte(cookie_av, b'=').unwrap_or((cookie_av, &[]));
-        let name = trim_wsp(name);
-        let value = trim_wsp(value);
+        self.rest.first()?;
+        let (name, value, end) = split_cookie_av(self.rest, 1);
+        self.rest = &self.rest[end..];
         Some(RawAttribute {
             name,
             value,

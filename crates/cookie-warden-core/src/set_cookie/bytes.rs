@@ -1,60 +1,138 @@
 //! Small byte-slice helpers shared by the parser's files, tuned for the short slices of a header.
 
-/// Removes leading and trailing space and horizontal tab (and nothing else: §5.6 "WSP").
-#[inline]
+/// Space or horizontal tab: §5.6 "WSP".
+#[inline(always)]
+fn is_wsp(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// Removes leading and trailing space and horizontal tab (and nothing else: §5.6 "WSP"). The
+/// usual piece has neither: two byte tests and it is returned as it is.
+#[inline(always)]
 pub(crate) fn trim_wsp(bytes: &[u8]) -> &[u8] {
-    let is_wsp = |b: &u8| *b == b' ' || *b == b'\t';
-    let Some(start) = bytes.iter().position(|b| !is_wsp(b)) else {
-        return &[];
-    };
-    let end = bytes
-        .iter()
-        .rposition(|b| !is_wsp(b))
-        .map_or(start, |last| last + 1);
-    &bytes[start..end]
+    match bytes {
+        [first, .., last] if !is_wsp(*first) && !is_wsp(*last) => bytes,
+        [only] if !is_wsp(*only) => bytes,
+        [] => bytes,
+        _ => trim_wsp_slow(bytes),
+    }
+}
+
+#[inline(never)]
+fn trim_wsp_slow(mut bytes: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = bytes {
+        bytes = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = bytes {
+        bytes = rest;
+    }
+    bytes
 }
 
 const LOW_BITS: u64 = 0x0101_0101_0101_0101;
 const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
 
-/// The index of the first `needle`. Header pieces are mostly short: eight bytes at a time in a
-/// plain `u64` (the classic "has zero byte" test, exact for the lowest match) beats setting up
-/// SIMD there, and `memchr` takes over for long runs (big values).
+/// The eight bytes at `at` as a little-endian word.
+#[inline]
+fn word_at(bytes: &[u8], at: usize) -> u64 {
+    let mut eight = [0u8; 8];
+    eight.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(eight)
+}
+
+/// The classic "has zero byte" test for `needle`, one high bit per matching byte: exact for the
+/// lowest match (a borrow can only flag bytes *above* a true match).
+#[inline]
+fn matches(word: u64, needle: u64) -> u64 {
+    let diff = word ^ needle;
+    diff.wrapping_sub(LOW_BITS) & !diff & HIGH_BITS
+}
+
+/// Past this many bytes without a match, `memchr` (SIMD, but with a set-up cost) takes over.
+const SWAR_BYTES: usize = 32;
+
+/// The index of the first `a` or `b` at or after `from`, or `bytes.len()` when there is none
+/// (`from` ≤ `bytes.len()`). Pass the same byte twice to look for one.
+///
+/// Header pieces are mostly short: eight bytes at a time in a plain `u64` beats setting up SIMD
+/// there, and the first word is tested inline (most attribute names and values end in it). The
+/// last partial word is read as the last eight bytes of `bytes`, shifted so that the bytes before
+/// `from` drop out (the zero bytes shifted in sit past the end, so a match there means none);
+/// `memchr` takes over for long runs (big values).
+#[inline(always)]
+pub(crate) fn position_of_either(bytes: &[u8], from: usize, a: u8, b: u8) -> usize {
+    let len = bytes.len();
+    let (pattern_a, pattern_b) = (LOW_BITS * u64::from(a), LOW_BITS * u64::from(b));
+    if from + 8 <= len {
+        let word = word_at(bytes, from);
+        let hits = matches(word, pattern_a) | matches(word, pattern_b);
+        if hits != 0 {
+            return from + (hits.trailing_zeros() / 8) as usize;
+        }
+        return position_of_either_after(bytes, from + 8, a, b);
+    }
+    if from >= len {
+        return len;
+    }
+    if len >= 8 {
+        return last_word_position(bytes, from, pattern_a, pattern_b);
+    }
+    bytes[from..]
+        .iter()
+        .position(|&x| x == a || x == b)
+        .map_or(len, |at| from + at)
+}
+
+/// [`position_of_either`] past its first word: more words, then `memchr` or the last word.
+#[inline(never)]
+fn position_of_either_after(bytes: &[u8], mut at: usize, a: u8, b: u8) -> usize {
+    let len = bytes.len();
+    let (pattern_a, pattern_b) = (LOW_BITS * u64::from(a), LOW_BITS * u64::from(b));
+    let start = at;
+    while at + 8 <= len {
+        if at >= start + SWAR_BYTES {
+            let found = if a == b {
+                memchr::memchr(a, &bytes[at..])
+            } else {
+                memchr::memchr2(a, b, &bytes[at..])
+            };
+            return found.map_or(len, |offset| at + offset);
+        }
+        let word = word_at(bytes, at);
+        let hits = matches(word, pattern_a) | matches(word, pattern_b);
+        if hits != 0 {
+            return at + (hits.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    if at < len {
+        last_word_position(bytes, at, pattern_a, pattern_b)
+    } else {
+        len
+    }
+}
+
+/// The first match at or after `at` among the last eight bytes (`len - 8 < at < len`).
+#[inline(always)]
+fn last_word_position(bytes: &[u8], at: usize, pattern_a: u64, pattern_b: u64) -> usize {
+    let len = bytes.len();
+    // 1 ≤ at - (len - 8) ≤ 7: drop the bytes before `at`.
+    let word = word_at(bytes, len - 8) >> ((at + 8 - len) * 8);
+    let hits = matches(word, pattern_a) | matches(word, pattern_b);
+    (at + (hits.trailing_zeros() / 8) as usize).min(len)
+}
+
+/// The index of the first `needle`.
 #[inline]
 pub(crate) fn find_byte(bytes: &[u8], needle: u8) -> Option<usize> {
-    if bytes.len() >= 64 {
-        return memchr::memchr(needle, bytes);
-    }
-    let pattern = LOW_BITS * u64::from(needle);
-    let mut words = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for word in &mut words {
-        let mut eight = [0u8; 8];
-        eight.copy_from_slice(word);
-        let diff = u64::from_le_bytes(eight) ^ pattern;
-        let zero = diff.wrapping_sub(LOW_BITS) & !diff & HIGH_BITS;
-        if zero != 0 {
-            return Some(offset + (zero.trailing_zeros() / 8) as usize);
-        }
-        offset += 8;
-    }
-    words
-        .remainder()
-        .iter()
-        .position(|&b| b == needle)
-        .map(|at| offset + at)
+    let at = position_of_either(bytes, 0, needle, needle);
+    (at < bytes.len()).then_some(at)
 }
 
 /// The bytes hold `needle`.
 #[inline]
 pub(crate) fn contains_byte(bytes: &[u8], needle: u8) -> bool {
     find_byte(bytes, needle).is_some()
-}
-
-/// Splits at the first `needle`, dropping it.
-#[inline]
-pub(crate) fn split_once_byte(bytes: &[u8], needle: u8) -> Option<(&[u8], &[u8])> {
-    find_byte(bytes, needle).map(|at| (&bytes[..at], &bytes[at + 1..]))
 }
 
 /// `bytes` starts with `prefix`, ASCII case-insensitively.
@@ -99,16 +177,56 @@ pub(crate) fn has_forbidden_control(bytes: &[u8]) -> bool {
         rest = tail;
     }
     if let Some((word, tail)) = rest.split_first_chunk::<8>() {
-        let x = u64::from_le_bytes(*word);
-        let below_space = x.wrapping_sub(LOW_BITS * 0x20) & !x & HIGH_BITS;
-        let del = x ^ (LOW_BITS * 0x7f);
-        let has_del = del.wrapping_sub(LOW_BITS) & !del & HIGH_BITS;
-        if (below_space | has_del) != 0 && word.iter().any(|&b| is_forbidden_control(b)) {
+        if word_has_control_or_tab(u64::from_le_bytes(*word)) && word.iter().any(|&b| is_forbidden_control(b))
+        {
             return true;
         }
         rest = tail;
     }
     rest.iter().any(|&b| is_forbidden_control(b))
+}
+
+/// Some byte of the word is below 0x20 (a control byte or a tab) or is 0x7F: exact as a whole.
+#[inline]
+fn word_has_control_or_tab(word: u64) -> bool {
+    let below_space = word.wrapping_sub(LOW_BITS * 0x20) & !word & HIGH_BITS;
+    (below_space | matches(word, LOW_BITS * 0x7f)) != 0
+}
+
+/// Whether any byte of a fixed-size block is below 0x20 or is 0x7F, branch-free (SIMD compares).
+#[inline]
+fn block_has_control_or_tab(block: &[u8; 16]) -> bool {
+    let mut found = 0u8;
+    for &b in block {
+        found |= u8::from((b < 0x20) | (b == 0x7f));
+    }
+    found != 0
+}
+
+/// The bytes hold a byte below 0x20 (a forbidden control byte *or a tab*) or 0x7F. This is the
+/// cheap first test of a line: when it fails, the line has neither a forbidden control byte nor a
+/// tab anywhere, which is by far the usual case. 16-byte blocks, the last one overlapping the one
+/// before; shorter inputs as one or two overlapping words, or byte by byte below eight bytes.
+#[inline]
+pub(crate) fn has_control_or_tab(bytes: &[u8]) -> bool {
+    let len = bytes.len();
+    if len >= 16 {
+        let mut blocks = bytes.chunks_exact(16);
+        for block in &mut blocks {
+            if block_has_control_or_tab(block.try_into().unwrap_or(&[0; 16])) {
+                return true;
+            }
+        }
+        if !blocks.remainder().is_empty() {
+            let last: &[u8; 16] = bytes[len - 16..].try_into().unwrap_or(&[0; 16]);
+            return block_has_control_or_tab(last);
+        }
+        false
+    } else if len >= 8 {
+        word_has_control_or_tab(word_at(bytes, 0)) || word_has_control_or_tab(word_at(bytes, len - 8))
+    } else {
+        bytes.iter().any(|&b| b < 0x20 || b == 0x7f)
+    }
 }
 
 #[cfg(test)]
@@ -176,5 +294,53 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn finds_either_byte_from_any_start() {
+        for len in 0..90 {
+            for at in 0..=len {
+                for from in [0, 1, 3, 7, 8, 9, 15, 40].into_iter().filter(|&f| f <= len) {
+                    let mut bytes: Vec<u8> = (0..len).map(|i| [0x80, 0x01, 0xff, b'a', 0][i % 5]).collect();
+                    if at < len {
+                        bytes[at] = if at % 2 == 0 { b';' } else { b'=' };
+                        for later in bytes.iter_mut().skip(at + 1).step_by(3) {
+                            *later = b'=';
+                        }
+                    }
+                    let want = bytes[from..]
+                        .iter()
+                        .position(|&b| b == b';' || b == b'=')
+                        .map_or(len, |p| from + p);
+                    assert_eq!(
+                        position_of_either(&bytes, from, b';', b'='),
+                        want,
+                        "len {len} at {at} from {from}"
+                    );
+                    let want_semi = bytes[from..]
+                        .iter()
+                        .position(|&b| b == b';')
+                        .map_or(len, |p| from + p);
+                    assert_eq!(position_of_either(&bytes, from, b';', b';'), want_semi);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn control_or_tab_bytes() {
+        for b in 0..=255u8 {
+            for len in 1..72 {
+                for at in 0..len {
+                    let mut bytes = vec![0x20u8; len];
+                    bytes[at] = b;
+                    let want = b < 0x20 || b == 0x7f;
+                    assert_eq!(has_control_or_tab(&bytes), want, "{b:#x} at {at} of {len}");
+                    bytes.iter_mut().filter(|x| **x == 0x20).for_each(|x| *x = 0x80);
+                    assert_eq!(has_control_or_tab(&bytes), want, "{b:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert!(!has_control_or_tab(b""));
     }
 }

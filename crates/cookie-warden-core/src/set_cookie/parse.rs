@@ -1,7 +1,7 @@
 //! The parsing algorithm (§5.6) and the header-and-URL rejections of the storage model (§5.7).
 
-use super::attributes::{AttributeCounts, AttributeKind, MAX_ATTRIBUTE_VALUE_LEN};
-use super::bytes::{contains_byte, find_byte, has_forbidden_control, split_once_byte, trim_wsp};
+use super::attributes::{AttributeCounts, AttributeKind, MAX_ATTRIBUTE_VALUE_LEN, split_cookie_av};
+use super::bytes::{contains_byte, has_control_or_tab, has_forbidden_control, position_of_either, trim_wsp};
 use super::date::{DateError, parse_cookie_date};
 use super::domain::{DomainOutcome, check_domain};
 use super::max_age::{MaxAge, parse_max_age};
@@ -31,14 +31,16 @@ struct Seen<'h> {
 ///
 /// See the [module documentation](super) for an example.
 pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
-    // §5.6 steps 2–4: the name-value pair is everything before the first `;`.
-    let (name_value, unparsed_attributes) = match find_byte(header, b';') {
-        Some(at) => (&header[..at], &header[at..]),
-        None => (header, &[][..]),
+    // §5.6 steps 2–4: the name-value pair is everything before the first `;`, split at its first
+    // `=` (without one, the name is empty). One pass finds the first `;` or `=`.
+    let at = position_of_either(header, 0, b';', b'=');
+    let (name, value, end) = if header.get(at) == Some(&b'=') {
+        let end = position_of_either(header, at + 1, b';', b';');
+        (trim_wsp(&header[..at]), trim_wsp(&header[at + 1..end]), end)
+    } else {
+        (&[][..], trim_wsp(&header[..at]), at)
     };
-    let (name, value) = split_once_byte(name_value, b'=').unwrap_or((&[], name_value));
-    let name = trim_wsp(name);
-    let value = trim_wsp(value);
+    let unparsed_attributes = &header[end..];
 
     let mut cookie = SetCookie {
         name,
@@ -57,7 +59,7 @@ pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
         unparsed_attributes,
     };
     let mut seen = Seen::default();
-    read_attributes(&mut cookie, &mut seen, unparsed_attributes);
+    read_attributes(&mut cookie, &mut seen, header, end);
 
     let mut domain_rejection = None;
     if let Some(raw) = seen.last_domain {
@@ -68,36 +70,36 @@ pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
         }
     }
 
+    // A line without any byte below 0x20 or 0x7F (the usual one) has no control byte and no tab.
+    let (control, tab) = if has_control_or_tab(header) {
+        (
+            has_forbidden_control(header),
+            contains_byte(name, b'\t') || contains_byte(value, b'\t'),
+        )
+    } else {
+        (false, false)
+    };
+    let prefix = CookiePrefix::of(name);
     cookie.ambiguities = Ambiguities {
         max_age_invalid_after_valid: seen.max_age_last_invalid_after_valid,
         max_age_plus_sign: seen.max_age_last_plus,
         expires_invalid_after_valid: seen.expires_last_invalid_after_valid,
         expires_year_out_of_range: seen.expires_last_year_out_of_range,
-        tab_in_name_or_value: contains_byte(name, b'\t') || contains_byte(value, b'\t'),
+        tab_in_name_or_value: tab,
         nameless_value_has_equals: name.is_empty() && contains_byte(value, b'='),
-        host_prefix_path_not_slash: CookiePrefix::of(name) == Some(CookiePrefix::Host)
-            && seen.last_path != Some(b"/"),
+        host_prefix_path_not_slash: prefix == Some(CookiePrefix::Host) && seen.last_path != Some(b"/"),
     };
-    cookie.rejection = rejection(&cookie, header, url, domain_rejection);
+    cookie.rejection = rejection(&cookie, control, prefix, url, domain_rejection);
     cookie
 }
 
-/// §5.6 "cookie-av" steps 1–7 over the unparsed attributes.
-fn read_attributes<'h>(cookie: &mut SetCookie<'h>, seen: &mut Seen<'h>, mut rest: &'h [u8]) {
-    while let Some((_, after)) = rest.split_first() {
-        let cookie_av = match find_byte(after, b';') {
-            Some(at) => {
-                rest = &after[at..];
-                &after[..at]
-            }
-            None => {
-                rest = &[];
-                after
-            }
-        };
-        let (name, value) = split_once_byte(cookie_av, b'=').unwrap_or((cookie_av, &[]));
-        let name = trim_wsp(name);
-        let value = trim_wsp(value);
+/// §5.6 "cookie-av" steps 1–7 over the attributes: `header[at..]` is empty or starts at the
+/// first `;`.
+#[inline]
+fn read_attributes<'h>(cookie: &mut SetCookie<'h>, seen: &mut Seen<'h>, header: &'h [u8], mut at: usize) {
+    while at < header.len() {
+        let (name, value, end) = split_cookie_av(header, at + 1);
+        at = end;
         if value.len() > MAX_ATTRIBUTE_VALUE_LEN {
             cookie.attributes.oversize = cookie.attributes.oversize.saturating_add(1);
             continue;
@@ -146,11 +148,12 @@ fn read_attributes<'h>(cookie: &mut SetCookie<'h>, seen: &mut Seen<'h>, mut rest
 /// The first reason, in the draft's order, why a browser drops the line.
 fn rejection(
     cookie: &SetCookie<'_>,
-    header: &[u8],
+    control: bool,
+    prefix: Option<CookiePrefix>,
     url: &RequestUrl<'_>,
     domain_rejection: Option<Rejection>,
 ) -> Option<Rejection> {
-    if has_forbidden_control(header) {
+    if control {
         return Some(Rejection::ControlCharacter);
     }
     if cookie.name.len() + cookie.value.len() > MAX_NAME_VALUE_LEN {
@@ -168,7 +171,7 @@ fn rejection(
     if cookie.same_site == SameSite::None && !cookie.secure {
         return Some(Rejection::SameSiteNoneWithoutSecure);
     }
-    match CookiePrefix::of(cookie.name) {
+    match prefix {
         Some(CookiePrefix::Secure) if !cookie.secure => return Some(Rejection::SecurePrefix),
         Some(CookiePrefix::Host)
             if !cookie.secure

@@ -22,8 +22,11 @@ impl CookiePrefix {
     /// assert_eq!(CookiePrefix::of(b"__secure-x"), Some(CookiePrefix::Secure));
     /// assert_eq!(CookiePrefix::of(b"__Hostsid"), None);
     /// ```
+    #[inline]
     pub fn of(name: &[u8]) -> Option<CookiePrefix> {
-        if starts_with_ignore_case(name, b"__Secure-") {
+        if name.first() != Some(&b'_') {
+            None
+        } else if starts_with_ignore_case(name, b"__Secure-") {
             Some(CookiePrefix::Secure)
         } else if starts_with_ignore_case(name, b"__Host-") {
             Some(CookiePrefix::Host)
