@@ -12,6 +12,8 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
+mod text;
+
 /// The filter used when `RUST_LOG` is unset.
 pub(crate) const DEFAULT_FILTER: &str = "warn,cookie_warden=info";
 
@@ -54,11 +56,20 @@ pub(crate) fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> Result<Log
             .with_context(|| format!("invalid RUST_LOG filter `{directives}`"))?,
         _ => EnvFilter::new(DEFAULT_FILTER),
     };
+    // A terminal gets the stock, coloured lines; anything else (a file, a pipe, journald) the
+    // same lines without ANSI from the lean formatter.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let text = (format == LogFormat::Text).then(|| {
+    let coloured = (format == LogFormat::Text && ansi).then(|| {
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
-            .with_ansi(ansi)
+            .with_ansi(true)
+    });
+    let text = (format == LogFormat::Text && !ansi).then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .fmt_fields(text::Fields)
+            .event_format(text::Lines::default())
+            .with_writer(std::io::stderr)
     });
     let json = (format == LogFormat::Json).then(|| {
         tracing_subscriber::fmt::layer()
@@ -68,7 +79,11 @@ pub(crate) fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> Result<Log
             .with_span_list(false)
             .with_writer(std::io::stderr)
     });
-    let registry = tracing_subscriber::registry().with(filter).with(text).with(json);
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(coloured)
+        .with(text)
+        .with(json);
 
     #[cfg(feature = "otlp")]
     {
