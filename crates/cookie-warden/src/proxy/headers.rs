@@ -1,43 +1,80 @@
 //! Header hygiene between client and upstream: hop-by-hop headers (RFC 9110 §7.6.1) never cross
 //! the proxy, and the upstream learns who asked through `X-Forwarded-*` or `Forwarded` (RFC 7239).
 
+use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
+
+use bytes::Bytes;
 
 use clap::ValueEnum;
 use http::Version;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 /// Headers that describe one connection, not the message, and so never cross the proxy.
-const HOP_BY_HOP: [&str; 10] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "http2-settings",
+const HOP_BY_HOP: [HeaderName; 10] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    HeaderName::from_static("http2-settings"),
 ];
 
+/// The index of `name` in [`HOP_BY_HOP`]: one comparison by length and bytes, no hashing.
+fn hop_by_hop_index(name: &HeaderName) -> Option<usize> {
+    Some(match name.as_str() {
+        "connection" => 0,
+        "keep-alive" => 1,
+        "proxy-connection" => 2,
+        "proxy-authenticate" => 3,
+        "proxy-authorization" => 4,
+        "te" => 5,
+        "trailer" => 6,
+        "transfer-encoding" => 7,
+        "upgrade" => 8,
+        "http2-settings" => 9,
+        _ => return None,
+    })
+}
+
 /// Removes the hop-by-hop headers, and every header that a `Connection` header names.
+///
+/// One pass over the names finds which are present; only those are removed (a map lookup each),
+/// so a message without any costs no lookup at all.
 pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    // Names listed in `Connection` are hop-by-hop too. Collect them before `Connection` goes; the
-    // list is almost always empty or a single token, so this rarely allocates.
-    let mut named: Vec<HeaderName> = Vec::new();
-    for value in headers.get_all(header::CONNECTION) {
-        for token in tokens(value) {
-            if let Ok(name) = HeaderName::from_bytes(token) {
-                named.push(name);
+    let mut present = 0u16;
+    for name in headers.keys() {
+        if let Some(index) = hop_by_hop_index(name) {
+            present |= 1 << index;
+        }
+    }
+    if present == 0 {
+        return;
+    }
+    if present & 1 != 0 {
+        // Names listed in `Connection` are hop-by-hop too. The values are copied out first (a
+        // reference count each; a list only for a second `Connection` field), and each token is
+        // removed by `&str`, which allocates no `HeaderName` (a token that is no valid name
+        // matches nothing).
+        let mut values = headers.get_all(header::CONNECTION).iter();
+        let first = values.next().cloned();
+        let more: Vec<HeaderValue> = values.cloned().collect();
+        for value in first.iter().chain(&more) {
+            for token in tokens(value) {
+                if let Ok(name) = std::str::from_utf8(token) {
+                    headers.remove(name);
+                }
             }
         }
     }
-    for name in named {
-        headers.remove(name);
-    }
-    for name in HOP_BY_HOP {
-        headers.remove(name);
+    for (index, name) in HOP_BY_HOP.iter().enumerate() {
+        if present & (1 << index) != 0 {
+            headers.remove(name);
+        }
     }
 }
 
@@ -115,9 +152,18 @@ pub(crate) struct ClientInfo {
     pub(crate) tls: bool,
 }
 
+/// `X-Forwarded-For`: the client addresses, one per hop.
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+/// `X-Forwarded-Proto`: `http` or `https`, as the client connected.
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+/// `X-Forwarded-Host`: the `Host` the client sent.
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+
 impl ForwardedStyle {
     /// Adds the forwarding headers for one request. `host` is the `Host` the client sent; with
     /// `trust_incoming`, an `X-Forwarded-Proto`/`-Host` set by a proxy in front is kept.
+    ///
+    /// Each appended list header is built in one buffer that becomes its value: one allocation.
     pub(crate) fn apply(
         self,
         headers: &mut HeaderMap,
@@ -129,70 +175,62 @@ impl ForwardedStyle {
         match self {
             ForwardedStyle::None => {}
             ForwardedStyle::XForwarded => {
-                let ip = client.peer.ip().to_string();
-                let forwarded_for = match joined(headers, "x-forwarded-for") {
-                    Some(previous) => format!("{previous}, {ip}"),
-                    None => ip,
-                };
-                replace(headers, "x-forwarded-for", &forwarded_for);
-                if !(trust_incoming && headers.contains_key("x-forwarded-proto")) {
-                    headers.insert("x-forwarded-proto", HeaderValue::from_static(proto));
+                append_element(headers, X_FORWARDED_FOR, |out| {
+                    let _ = write!(out, "{}", client.peer.ip());
+                });
+                if !(trust_incoming && headers.contains_key(X_FORWARDED_PROTO)) {
+                    headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(proto));
                 }
-                if !(trust_incoming && headers.contains_key("x-forwarded-host")) {
+                if !(trust_incoming && headers.contains_key(X_FORWARDED_HOST)) {
                     match host {
                         Some(host) => {
-                            headers.insert("x-forwarded-host", host.clone());
+                            headers.insert(X_FORWARDED_HOST, host.clone());
                         }
                         None => {
-                            headers.remove("x-forwarded-host");
+                            headers.remove(X_FORWARDED_HOST);
                         }
                     }
                 }
             }
             ForwardedStyle::Forwarded => {
-                let mut element = match client.peer.ip() {
-                    IpAddr::V4(ip) => format!("for={ip}"),
-                    IpAddr::V6(ip) => format!("for=\"[{ip}]\""),
-                };
-                element.push_str(";proto=");
-                element.push_str(proto);
-                if let Some(host) = host
-                    .and_then(|h| h.to_str().ok())
-                    .filter(|h| !h.contains(['"', '\\']))
-                {
-                    element.push_str(";host=\"");
-                    element.push_str(host);
-                    element.push('"');
-                }
-                let value = match joined(headers, "forwarded") {
-                    Some(previous) => format!("{previous}, {element}"),
-                    None => element,
-                };
-                replace(headers, "forwarded", &value);
+                append_element(headers, header::FORWARDED, |out| {
+                    let _ = match client.peer.ip() {
+                        IpAddr::V4(ip) => write!(out, "for={ip}"),
+                        IpAddr::V6(ip) => write!(out, "for=\"[{ip}]\""),
+                    };
+                    out.extend_from_slice(b";proto=");
+                    out.extend_from_slice(proto.as_bytes());
+                    if let Some(host) = host
+                        .and_then(|h| h.to_str().ok())
+                        .filter(|h| !h.contains(['"', '\\']))
+                    {
+                        out.extend_from_slice(b";host=\"");
+                        out.extend_from_slice(host.as_bytes());
+                        out.extend_from_slice(b"\"");
+                    }
+                });
             }
         }
     }
 }
 
-/// Every value of a list header joined with `, ` (`None` when absent or not visible ASCII).
-fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
-    let mut out: Option<String> = None;
-    for value in headers.get_all(name) {
-        let text = value.to_str().ok()?;
-        match &mut out {
-            Some(out) => {
-                out.push_str(", ");
-                out.push_str(text);
-            }
-            None => out = Some(text.to_owned()),
+/// Sets the list header `name` to its values joined with `, ` and then this hop's element
+/// (written by `element`). Values that are not all visible ASCII are dropped, not joined; a
+/// result that is no valid header value removes the header.
+fn append_element(headers: &mut HeaderMap, name: HeaderName, element: impl FnOnce(&mut Vec<u8>)) {
+    let previous = headers.get_all(&name);
+    let visible = previous.iter().all(|value| value.to_str().is_ok());
+    let length: usize = previous.iter().map(|value| value.len() + 2).sum();
+    let mut out = Vec::with_capacity(length + 64);
+    if visible {
+        for value in previous {
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b", ");
         }
     }
-    out
-}
-
-/// Sets a header to one value built from visible ASCII (IP addresses, `Host` values).
-fn replace(headers: &mut HeaderMap, name: &'static str, value: &str) {
-    match HeaderValue::from_str(value) {
+    element(&mut out);
+    // A boxed slice becomes `Bytes` without a second allocation (a `Vec` with spare room would not).
+    match HeaderValue::from_maybe_shared(Bytes::from(out.into_boxed_slice())) {
         Ok(value) => {
             headers.insert(name, value);
         }
@@ -231,6 +269,51 @@ mod tests {
         strip_hop_by_hop(&mut headers);
         assert_eq!(headers.len(), 2, "{headers:?}");
         assert_eq!(headers.get_all(header::SET_COOKIE).iter().count(), 2);
+    }
+
+    #[test]
+    fn every_hop_by_hop_header_goes_and_nothing_else() {
+        let mut headers = HeaderMap::new();
+        for name in &HOP_BY_HOP {
+            headers.append(name, HeaderValue::from_static("x"));
+        }
+        headers.append(
+            header::CONNECTION,
+            HeaderValue::from_static("X-Named , ,Bad Token, close"),
+        );
+        headers.append("x-named", HeaderValue::from_static("1"));
+        headers.append("close", HeaderValue::from_static("1"));
+        headers.append(header::HOST, HeaderValue::from_static("a"));
+        headers.append(header::SET_COOKIE, HeaderValue::from_static("a=1"));
+        strip_hop_by_hop(&mut headers);
+        let left: Vec<_> = headers.keys().map(HeaderName::as_str).collect();
+        assert_eq!(left, ["host", "set-cookie"]);
+
+        let mut plain = HeaderMap::new();
+        plain.append(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+        plain.append(header::SET_COOKIE, HeaderValue::from_static("a=1"));
+        plain.append(header::SET_COOKIE, HeaderValue::from_static("b=2"));
+        let before = plain.clone();
+        strip_hop_by_hop(&mut plain);
+        assert_eq!(plain, before);
+    }
+
+    #[test]
+    fn a_list_header_with_invisible_bytes_is_replaced_not_joined() {
+        let mut headers = HeaderMap::new();
+        headers.append("x-forwarded-for", HeaderValue::from_static("203.0.113.1"));
+        headers.append("x-forwarded-for", HeaderValue::from_bytes(b"\xff").unwrap());
+        ForwardedStyle::XForwarded.apply(&mut headers, client(), None, false);
+        assert_eq!(headers["x-forwarded-for"], "192.0.2.7");
+        assert!(!headers.contains_key("x-forwarded-host"));
+
+        let mut headers = HeaderMap::new();
+        headers.append(header::FORWARDED, HeaderValue::from_static("for=a"));
+        headers.append(header::FORWARDED, HeaderValue::from_static(""));
+        let host = HeaderValue::from_static("bad\"host");
+        ForwardedStyle::Forwarded.apply(&mut headers, client(), Some(&host), false);
+        assert_eq!(headers.get_all(header::FORWARDED).iter().count(), 1);
+        assert_eq!(headers["forwarded"], "for=a, , for=192.0.2.7;proto=http");
     }
 
     #[test]
