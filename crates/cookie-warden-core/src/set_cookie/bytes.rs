@@ -55,7 +55,7 @@ const SWAR_BYTES: usize = 32;
 /// (`from` ≤ `bytes.len()`). Pass the same byte twice to look for one.
 ///
 /// Header pieces are mostly short: eight bytes at a time in a plain `u64` beats setting up SIMD
-/// there, and the first word is tested inline (most attribute names and values end in it). The
+/// there, and the first two words are tested inline (most attribute names and values end there). The
 /// last partial word is read as the last eight bytes of `bytes`, shifted so that the bytes before
 /// `from` drop out (the zero bytes shifted in sit past the end, so a match there means none);
 /// `memchr` takes over for long runs (big values).
@@ -69,7 +69,19 @@ pub(crate) fn position_of_either(bytes: &[u8], from: usize, a: u8, b: u8) -> usi
         if hits != 0 {
             return from + (hits.trailing_zeros() / 8) as usize;
         }
-        return position_of_either_after(bytes, from + 8, a, b);
+        let next = from + 8;
+        if next + 8 <= len {
+            let word = word_at(bytes, next);
+            let hits = matches(word, pattern_a) | matches(word, pattern_b);
+            if hits != 0 {
+                return next + (hits.trailing_zeros() / 8) as usize;
+            }
+            return position_of_either_after(bytes, next + 8, a, b);
+        }
+        if next >= len {
+            return len;
+        }
+        return last_word_position(bytes, next, pattern_a, pattern_b);
     }
     if from >= len {
         return len;

@@ -94,14 +94,36 @@ fn parse_month(token: &[u8]) -> Option<u32> {
     let [a, b, c, ..] = *token else { return None };
     // Setting bit 0x20 lowercases letters and folds no letter onto another; the month names are
     // all letters, so equality after folding is a case-insensitive match.
-    let folded = u32::from_le_bytes([a, b, c, 0]) | 0x0020_2020;
-    const MONTHS: [&[u8; 3]; 12] = [
-        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
-    ];
-    MONTHS
-        .iter()
-        .position(|m| u32::from_le_bytes([m[0], m[1], m[2], 0]) | 0x0020_2020 == folded)
-        .map(|i| i as u32 + 1)
+    const fn folded(name: &[u8; 3]) -> u32 {
+        u32::from_le_bytes([name[0], name[1], name[2], 0]) | 0x0020_2020
+    }
+    const JAN: u32 = folded(b"jan");
+    const FEB: u32 = folded(b"feb");
+    const MAR: u32 = folded(b"mar");
+    const APR: u32 = folded(b"apr");
+    const MAY: u32 = folded(b"may");
+    const JUN: u32 = folded(b"jun");
+    const JUL: u32 = folded(b"jul");
+    const AUG: u32 = folded(b"aug");
+    const SEP: u32 = folded(b"sep");
+    const OCT: u32 = folded(b"oct");
+    const NOV: u32 = folded(b"nov");
+    const DEC: u32 = folded(b"dec");
+    Some(match folded(&[a, b, c]) {
+        JAN => 1,
+        FEB => 2,
+        MAR => 3,
+        APR => 4,
+        MAY => 5,
+        JUN => 6,
+        JUL => 7,
+        AUG => 8,
+        SEP => 9,
+        OCT => 10,
+        NOV => 11,
+        DEC => 12,
+        _ => return None,
+    })
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).

@@ -24,9 +24,17 @@ impl CookiePrefix {
     /// ```
     #[inline]
     pub fn of(name: &[u8]) -> Option<CookiePrefix> {
-        if name.first() != Some(&b'_') {
+        // Most names do not start with `_`: one byte test, inline.
+        if name.first() == Some(&b'_') {
+            Self::of_underscored(name)
+        } else {
             None
-        } else if starts_with_ignore_case(name, b"__Secure-") {
+        }
+    }
+
+    #[inline(never)]
+    fn of_underscored(name: &[u8]) -> Option<CookiePrefix> {
+        if starts_with_ignore_case(name, b"__Secure-") {
             Some(CookiePrefix::Secure)
         } else if starts_with_ignore_case(name, b"__Host-") {
             Some(CookiePrefix::Host)
