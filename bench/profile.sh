@@ -3,6 +3,7 @@
 #
 #   bench/profile.sh                       # axum bare / with the layer, the proxy with and without its logs
 #   N=500 TARGETS="axum-layer" bench/profile.sh
+#   TARGETS="proxy-json" bench/profile.sh  # the proxy with --log-format json (default logs)
 #
 # Each target runs under `valgrind --tool=callgrind` with instrumentation switched on only once it listens
 # (so start-up, e.g. compiling the policy, is not counted), serves exactly N requests on one keep-alive connection
@@ -66,12 +67,13 @@ profile() {
     case $target in
         axum-bare) cmd=("$BIN/bench-app" --listen 127.0.0.1:0) ;;
         axum-layer) cmd=("$BIN/bench-app" --listen 127.0.0.1:0 --policy "$POLICY") ;;
-        proxy | proxy-quiet)
+        proxy | proxy-quiet | proxy-json)
             port=$(free_port)
             env=(RUST_LOG="warn,cookie_warden=info")
             [[ $target == proxy-quiet ]] && env=(RUST_LOG=error)
             cmd=("$BIN/cookie-warden" proxy --config "$POLICY" --upstream "http://$UPSTREAM"
                 --listen "127.0.0.1:$port" --assume-https --no-watch)
+            [[ $target == proxy-json ]] && cmd+=(--log-format json)
             ;;
         *) die "unknown target $target" ;;
     esac
