@@ -7,6 +7,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::decide::Reason;
+
 /// What happens to one `Set-Cookie` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Verdict {
@@ -136,13 +138,66 @@ impl fmt::Display for ViolationKind {
 }
 
 /// One broken requirement. `detail` names the rule and the attribute, never the cookie's value.
+/// `'p` borrows from the compiled policy (the rule and scope names the detail quotes).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
+pub struct Violation<'p> {
     /// What kind of requirement is broken.
     pub kind: ViolationKind,
     /// A human explanation: names the rule and the attribute, never the value.
-    pub detail: Cow<'static, str>,
+    pub detail: Detail<'p>,
 }
+
+/// A violation's human explanation. Its text is written only when it is shown (`Display`,
+/// `to_string()`): deciding a header builds no text and allocates nothing for it.
+///
+/// Two details are equal when their texts are; `Debug` shows the text quoted.
+#[derive(Clone)]
+pub struct Detail<'p>(pub(crate) Reason<'p>);
+
+impl Detail<'_> {
+    /// A detail with this text.
+    pub fn new(text: impl Into<Cow<'static, str>>) -> Self {
+        Detail(Reason::Text(text.into()))
+    }
+}
+
+impl From<&'static str> for Detail<'_> {
+    fn from(text: &'static str) -> Self {
+        Detail::new(text)
+    }
+}
+
+impl From<String> for Detail<'_> {
+    fn from(text: String) -> Self {
+        Detail::new(text)
+    }
+}
+
+impl From<Cow<'static, str>> for Detail<'_> {
+    fn from(text: Cow<'static, str>) -> Self {
+        Detail::new(text)
+    }
+}
+
+impl fmt::Display for Detail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Debug for Detail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.to_string().as_str(), f)
+    }
+}
+
+impl PartialEq for Detail<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Detail<'_> {}
 
 /// What to do with one `Set-Cookie` header, and why.
 ///
@@ -161,7 +216,7 @@ pub struct Decision<'p, 'h> {
     /// The matching rule's category (`None` when no rule matches).
     pub category: Option<crate::policy::model::Category>,
     /// Every broken requirement; empty for `allow`. An empty `Vec` does not allocate.
-    pub violations: Vec<Violation>,
+    pub violations: Vec<Violation<'p>>,
     /// The canonical header that leaves instead of the original, for `fix`.
     pub rewritten: Option<Vec<u8>>,
     /// `false` in report-only mode: the decision is traced but not applied.

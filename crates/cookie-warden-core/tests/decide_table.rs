@@ -96,7 +96,12 @@ fn check(policy: &CompiledPolicy, c: &Case) {
         c.id
     );
     for v in &d.violations {
-        assert!(!v.detail.is_empty(), "{}: {:?} has no detail", c.id, v.kind);
+        assert!(
+            !v.detail.to_string().is_empty(),
+            "{}: {:?} has no detail",
+            c.id,
+            v.kind
+        );
     }
 }
 
@@ -568,7 +573,8 @@ fn decisions_name_rule_scope_and_category() {
     let c = case("out", PUBLIC, "saplb_X=1", Verdict::Strip, &[OutOfScope], None);
     let d = decide(&p, &c, c.header.as_bytes(), NOW);
     assert_eq!((d.rule, d.scope), (Some("saplb_*"), Some("public")));
-    assert!(d.violations[0].detail.contains("saplb_*") && d.violations[0].detail.contains("public"));
+    let detail = d.violations[0].detail.to_string();
+    assert!(detail.contains("saplb_*") && detail.contains("public"));
 
     let c = case("none", NO_SCOPE, "tracker=1", Verdict::Strip, &[Unlisted], None);
     let d = decide(&p, &c, c.header.as_bytes(), NOW);

@@ -10,10 +10,8 @@
 //! the past (a deletion). The upstream meant a deletion, so such a header is judged as one, and
 //! its canonical form is written as a deletion (`Max-Age=0`), which every browser reads alike.
 
-use std::borrow::Cow;
-
-use super::Findings;
 use super::fix::{Correction, LifetimeFix};
+use super::{Findings, Reason};
 use crate::decision::{Verdict, ViolationKind};
 use crate::set_cookie::SetCookie;
 
@@ -21,7 +19,7 @@ use crate::set_cookie::SetCookie;
 /// `enforcement.noncompliant` asks for (an unfixable header is stripped at least).
 pub(super) fn check(
     cookie: &SetCookie<'_>,
-    findings: &mut Findings,
+    findings: &mut Findings<'_>,
     correction: &mut Correction<'_>,
     action: Verdict,
 ) {
@@ -30,18 +28,7 @@ pub(super) fn check(
         return;
     }
     let fixable = flags.fixed_by_canonical_form();
-    let mut detail = String::from("browsers read this header differently (");
-    for (i, name) in flags.names().enumerate() {
-        if i > 0 {
-            detail.push_str(", ");
-        }
-        detail.push_str(name);
-    }
-    detail.push(')');
-    if fixable {
-        detail.push_str("; its canonical form does not");
-    } else {
-        detail.push_str("; no form of it reads the same everywhere");
+    if !fixable {
         correction.unfixable = true;
     }
     if flags.host_prefix_path_not_slash {
@@ -55,7 +42,7 @@ pub(super) fn check(
     } else {
         action.max(Verdict::Strip)
     };
-    findings.push(ViolationKind::Ambiguous, Cow::Owned(detail), action);
+    findings.push(ViolationKind::Ambiguous, Reason::Ambiguous(flags), action);
 }
 
 /// Chromium reads the header as a deletion where the draft does not: the last Expires has a year

@@ -3,24 +3,21 @@
 
 use std::borrow::Cow;
 
-use super::Findings;
 use super::fix::Correction;
+use super::{Findings, Reason};
 use crate::decision::{Verdict, ViolationKind};
 use crate::policy::CompiledRule;
 use crate::policy::model::SameSiteMin;
 use crate::request::RequestUrl;
-use crate::set_cookie::{MAX_ATTRIBUTE_VALUE_LEN, SameSite, SetCookie};
+use crate::set_cookie::{SameSite, SetCookie};
 
 /// `oversize`: attribute values over 1024 bytes, which browsers ignore as if absent. The fix is
 /// the canonical form, which leaves them out (what every browser reads anyway); a name and value
 /// over 4096 bytes make the browser drop the whole line and are judged as a rejection instead.
-pub(super) fn check_oversize(cookie: &SetCookie<'_>, findings: &mut Findings, action: Verdict) {
+pub(super) fn check_oversize(cookie: &SetCookie<'_>, findings: &mut Findings<'_>, action: Verdict) {
     let count = cookie.attributes.oversize;
     if count > 0 {
-        let detail = format!(
-            "{count} attribute value(s) longer than {MAX_ATTRIBUTE_VALUE_LEN} bytes, which browsers ignore"
-        );
-        findings.push(ViolationKind::Oversize, Cow::Owned(detail), action);
+        findings.push(ViolationKind::Oversize, Reason::OversizeAttributes(count), action);
     }
 }
 
@@ -29,36 +26,27 @@ pub(super) fn check<'p>(
     cookie: &SetCookie<'_>,
     rule: &'p CompiledRule,
     url: &RequestUrl<'_>,
-    findings: &mut Findings,
+    findings: &mut Findings<'p>,
     correction: &mut Correction<'p>,
     action: Verdict,
 ) {
     if rule.secure() && !cookie.secure {
-        let detail = format!("rule `{}` requires Secure", rule.name());
-        findings.push(ViolationKind::MissingSecure, Cow::Owned(detail), action);
+        let reason = Reason::RequiresSecure { rule: rule.name() };
+        findings.push(ViolationKind::MissingSecure, reason, action);
         correction.secure = true;
     }
     if rule.http_only() && !cookie.http_only {
-        let detail = format!("rule `{}` requires HttpOnly", rule.name());
-        findings.push(ViolationKind::MissingHttpOnly, Cow::Owned(detail), action);
+        let reason = Reason::RequiresHttpOnly { rule: rule.name() };
+        findings.push(ViolationKind::MissingHttpOnly, reason, action);
         correction.http_only = true;
     }
     if let Some(minimum) = same_site_below(cookie.same_site, rule.same_site()) {
-        // An absent or unrecognised SameSite must not read like `SameSite=None`.
-        let detail = match cookie.same_site {
-            SameSite::Default => format!(
-                "rule `{}` requires SameSite={} or stricter; the header sets no valid SameSite",
-                rule.name(),
-                minimum.as_str()
-            ),
-            have => format!(
-                "rule `{}` requires SameSite={} or stricter; the header's SameSite is {}",
-                rule.name(),
-                minimum.as_str(),
-                have.as_str()
-            ),
+        let reason = Reason::WeakSameSite {
+            rule: rule.name(),
+            minimum,
+            have: cookie.same_site,
         };
-        findings.push(ViolationKind::WeakSameSite, Cow::Owned(detail), action);
+        findings.push(ViolationKind::WeakSameSite, reason, action);
         correction.same_site = Some(minimum);
     }
     if let Some(required) = rule.path() {
@@ -69,7 +57,11 @@ pub(super) fn check<'p>(
                 rule.name(),
                 String::from_utf8_lossy(effective)
             );
-            findings.push(ViolationKind::PathMismatch, Cow::Owned(detail), action);
+            findings.push(
+                ViolationKind::PathMismatch,
+                Reason::Text(Cow::Owned(detail)),
+                action,
+            );
             correction.path = Some(required.as_bytes());
         }
     }
@@ -89,7 +81,11 @@ pub(super) fn check<'p>(
                     list.join(", ")
                 ),
             };
-            findings.push(ViolationKind::DomainNotAllowed, Cow::Owned(detail), action);
+            findings.push(
+                ViolationKind::DomainNotAllowed,
+                Reason::Text(Cow::Owned(detail)),
+                action,
+            );
             correction.remove_domain = true;
         }
     }

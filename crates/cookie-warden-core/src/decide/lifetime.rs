@@ -7,22 +7,19 @@
 //! - `persistent`: a session cookie, or an expiry no later than `enforcement.max_lifetime`
 //!   (`lifetime_exceeded`; fix: `Max-Age` = `max_lifetime`).
 
-use std::borrow::Cow;
-
-use super::Findings;
 use super::fix::{Correction, LifetimeFix};
+use super::{Findings, Reason};
 use crate::decision::{Verdict, ViolationKind};
-use crate::policy::duration::format_duration;
 use crate::policy::{CompiledRule, Lifetime};
 use crate::set_cookie::SetCookie;
 
 /// Records the lifetime violation of `cookie` under `rule`, if any. Not called for deletions.
-pub(super) fn check(
+pub(super) fn check<'p>(
     cookie: &SetCookie<'_>,
-    rule: &CompiledRule,
+    rule: &'p CompiledRule,
     max_lifetime: i64,
     now: i64,
-    findings: &mut Findings,
+    findings: &mut Findings<'p>,
     correction: &mut Correction<'_>,
     action: Verdict,
 ) {
@@ -30,37 +27,34 @@ pub(super) fn check(
     match (rule.lifetime(), lifetime) {
         (Lifetime::Session, _) => {
             if cookie.max_age.is_some() || cookie.expires.is_some() {
-                let detail = format!(
-                    "rule `{}` requires a session cookie; the header sets {}",
-                    rule.name(),
-                    expiry_attributes(cookie)
-                );
-                findings.push(ViolationKind::NotSession, Cow::Owned(detail), action);
+                let reason = Reason::NotSession {
+                    rule: rule.name(),
+                    set: expiry_attributes(cookie),
+                };
+                findings.push(ViolationKind::NotSession, reason, action);
                 correction.lifetime = Some(LifetimeFix::Session);
             }
         }
         (Lifetime::AtMost(_), None) => {
             let max = rule.lifetime().max_seconds(max_lifetime).unwrap_or(max_lifetime);
-            let detail = format!(
-                "rule `{}` requires an expiry of at most {}; the header sets none",
-                rule.name(),
-                format_duration(max)
-            );
-            findings.push(ViolationKind::MissingExpiry, Cow::Owned(detail), action);
+            let reason = Reason::MissingExpiry {
+                rule: rule.name(),
+                max,
+            };
+            findings.push(ViolationKind::MissingExpiry, reason, action);
             correction.lifetime = Some(LifetimeFix::MaxAge(max));
         }
         (Lifetime::Persistent, None) => {}
         (allowed, Some(seconds)) => {
             let max = allowed.max_seconds(max_lifetime).unwrap_or(max_lifetime);
             if seconds > max {
-                let detail = format!(
-                    "rule `{}` allows a lifetime of at most {}; the header's {} gives {}",
-                    rule.name(),
-                    format_duration(max),
-                    expiry_attributes(cookie),
-                    format_duration(seconds)
-                );
-                findings.push(ViolationKind::LifetimeExceeded, Cow::Owned(detail), action);
+                let reason = Reason::LifetimeExceeded {
+                    rule: rule.name(),
+                    max,
+                    set: expiry_attributes(cookie),
+                    seconds,
+                };
+                findings.push(ViolationKind::LifetimeExceeded, reason, action);
                 correction.lifetime = Some(LifetimeFix::MaxAge(max));
             }
         }

@@ -91,17 +91,18 @@
 
 mod ambiguity;
 mod attributes;
+mod detail;
 mod fix;
 mod lifetime;
 mod request_cookies;
 
-use std::borrow::Cow;
 use std::fmt;
 
+pub(crate) use detail::Reason;
 pub use request_cookies::{RequestCookieAction, RequestCookieReason, RequestCookieVerdict};
 
 use crate::consent::ConsentState;
-use crate::decision::{Decision, Verdict, Violation, ViolationKind};
+use crate::decision::{Decision, Detail, Verdict, Violation, ViolationKind};
 use crate::policy::model::{Deletions, Mode, Noncompliant, StripOrBlock};
 use crate::policy::{CompiledPolicy, CompiledRule, NameMatch, ScopeId};
 use crate::request::{RequestContext, RequestUrl};
@@ -211,13 +212,16 @@ impl<'p, 'r> Judge<'p, 'r> {
             match matched {
                 NameMatch::Unlisted => findings.push(
                     ViolationKind::Unlisted,
-                    Cow::Borrowed("no rule of the policy matches this cookie name"),
+                    Reason::Text("no rule of the policy matches this cookie name".into()),
                     self.unlisted_action(),
                 ),
                 NameMatch::OutOfScope(rule) => {
                     findings.push(
                         ViolationKind::OutOfScope,
-                        self.out_of_scope_detail(rule),
+                        Reason::OutOfScope {
+                            rule: rule.name(),
+                            scope: self.scope_name,
+                        },
                         self.unlisted_action(),
                     );
                 }
@@ -262,7 +266,7 @@ impl<'p, 'r> Judge<'p, 'r> {
         rule: &'p CompiledRule,
         now: i64,
         deletion: bool,
-        findings: &mut Findings,
+        findings: &mut Findings<'p>,
         correction: &mut Correction<'p>,
     ) {
         let action = self.noncompliant_action();
@@ -283,6 +287,10 @@ impl<'p, 'r> Judge<'p, 'r> {
     }
 
     /// The canonical, corrected header, if it is accepted and judged clean when parsed again.
+    ///
+    /// "Parsed again" without parsing: [`fix::as_reparsed`] gives what [`parse`] reads from the
+    /// canonical form of the corrected cookie (proven equal by a property test in `fix.rs`), and
+    /// that is judged again; the canonical bytes are written only for a fix that holds.
     fn fixed(
         &self,
         cookie: &SetCookie<'_>,
@@ -293,12 +301,11 @@ impl<'p, 'r> Judge<'p, 'r> {
         if correction.unfixable {
             return None;
         }
-        let bytes = correction.apply(cookie).to_canonical();
-        let again = parse(&bytes, &self.url);
+        let again = fix::as_reparsed(correction.apply(cookie), &self.url);
         if again.rejection.is_some() || again.name != cookie.name || again.value != cookie.value {
             return None;
         }
-        let mut findings = Findings::new();
+        let mut findings = Findings::counting();
         let mut ignored = Correction::default();
         match rule {
             Some(rule) => {
@@ -313,7 +320,7 @@ impl<'p, 'r> Judge<'p, 'r> {
                 ambiguity::check(&again, &mut findings, &mut ignored, Verdict::Fix);
             }
         }
-        findings.violations.is_empty().then_some(bytes)
+        (findings.count == 0).then(|| again.to_canonical())
     }
 
     fn unlisted_action(&self) -> Verdict {
@@ -332,20 +339,7 @@ impl<'p, 'r> Judge<'p, 'r> {
         }
     }
 
-    fn out_of_scope_detail(&self, rule: &CompiledRule) -> Cow<'static, str> {
-        Cow::Owned(match self.scope_name {
-            Some(scope) => format!(
-                "rule `{}` does not allow this cookie in scope `{scope}`",
-                rule.name()
-            ),
-            None => format!(
-                "rule `{}` does not allow this cookie outside its scopes",
-                rule.name()
-            ),
-        })
-    }
-
-    fn consent_detail(&self, rule: &CompiledRule) -> Cow<'static, str> {
+    fn consent_detail(&self, rule: &'p CompiledRule) -> Reason<'p> {
         let why = if self.consent.gpc_applied() {
             "withdrawn by Sec-GPC"
         } else {
@@ -354,11 +348,11 @@ impl<'p, 'r> Judge<'p, 'r> {
                 _ => "not granted by the consent cookie",
             }
         };
-        Cow::Owned(format!(
-            "rule `{}` is in category `{}`, which needs consent ({why})",
-            rule.name(),
-            rule.category().as_str()
-        ))
+        Reason::Consent {
+            rule: rule.name(),
+            category: rule.category().as_str(),
+            why,
+        }
     }
 }
 
@@ -381,8 +375,8 @@ fn rejection_kind(rejection: Rejection) -> ViolationKind {
     }
 }
 
-fn rejection_detail(rejection: Rejection) -> Cow<'static, str> {
-    Cow::Borrowed(match rejection {
+fn rejection_detail(rejection: Rejection) -> Reason<'static> {
+    Reason::Text(std::borrow::Cow::Borrowed(match rejection {
         Rejection::ControlCharacter => "a browser drops this header: it holds a control character",
         Rejection::NameValueTooLong => "a browser drops this header: name and value exceed 4096 bytes",
         Rejection::EmptyNameAndValue => "a browser drops this header: both name and value are empty",
@@ -405,26 +399,46 @@ fn rejection_detail(rejection: Rejection) -> Cow<'static, str> {
             "a browser drops this header: a __Host- cookie needs Secure, Path=/ and no Domain"
         }
         Rejection::PartitionedWithoutSecure => "a browser drops this header: Partitioned without Secure",
-    })
+    }))
 }
 
 /// The violations found so far and the verdict they add up to (the strongest action asked for).
 #[derive(Debug)]
-struct Findings {
-    violations: Vec<Violation>,
+struct Findings<'p> {
+    violations: Vec<Violation<'p>>,
     verdict: Verdict,
+    /// How many violations were found (kept or not).
+    count: usize,
+    /// Keep each violation; `false` when only the count matters (the re-check of a fix).
+    keep: bool,
 }
 
-impl Findings {
+impl<'p> Findings<'p> {
     fn new() -> Self {
         Findings {
             violations: Vec::new(),
             verdict: Verdict::Allow,
+            count: 0,
+            keep: true,
         }
     }
 
-    fn push(&mut self, kind: ViolationKind, detail: Cow<'static, str>, action: Verdict) {
-        self.violations.push(Violation { kind, detail });
+    /// Findings that only count: nothing is kept, nothing allocated.
+    fn counting() -> Self {
+        Findings {
+            keep: false,
+            ..Findings::new()
+        }
+    }
+
+    fn push(&mut self, kind: ViolationKind, reason: Reason<'p>, action: Verdict) {
+        self.count += 1;
+        if self.keep {
+            self.violations.push(Violation {
+                kind,
+                detail: Detail(reason),
+            });
+        }
         self.verdict = self.verdict.max(action);
     }
 }

@@ -15,7 +15,7 @@
 //! lives on the stack, and the DFA's cache comes from a pool that is filled on a thread's first
 //! search.
 
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use regex_automata::hybrid::dfa::{Cache, DFA, OverlappingState};
@@ -30,7 +30,11 @@ use crate::policy::name::{NamePattern, NamePrefix, PatternKind};
 pub(crate) type RuleIndex = u32;
 
 /// Exact names (after the prefix) → their rules, in policy order.
-type ExactMap = HashMap<Box<[u8]>, Box<[RuleIndex]>>;
+///
+/// Hashed with foldhash, not std's SipHash: lookups are of names an upstream chose, but the table
+/// holds only the policy's names and never grows at run time, so colliding lookups cannot make it
+/// degrade (HashDoS needs inserts); a lookup costs a third of SipHash's.
+type ExactMap = foldhash::HashMap<Box<[u8]>, Box<[RuleIndex]>>;
 
 type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
@@ -90,7 +94,10 @@ impl Patterns {
 impl std::fmt::Debug for NameMatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NameMatcher")
-            .field("exact_names", &self.exact.iter().map(HashMap::len).sum::<usize>())
+            .field(
+                "exact_names",
+                &self.exact.iter().map(ExactMap::len).sum::<usize>(),
+            )
             .field("patterns", &self.patterns.as_ref().map_or(0, |p| p.rules.len()))
             .finish()
     }
@@ -106,8 +113,8 @@ impl NameMatcher {
     /// Builds the matcher from each rule's checked pattern (`None` for a rule whose pattern did
     /// not compile: it is left out). Also returns the groups of rules that share a pattern.
     pub(crate) fn build(patterns: &[Option<NamePattern>]) -> Result<(Self, Groups), String> {
-        let mut exact: [HashMap<Box<[u8]>, Vec<RuleIndex>>; 3] = Default::default();
-        let mut by_regex: HashMap<&str, usize> = HashMap::new();
+        let mut exact: [foldhash::HashMap<Box<[u8]>, Vec<RuleIndex>>; 3] = Default::default();
+        let mut by_regex: StdHashMap<&str, usize> = StdHashMap::new();
         let mut wild: Vec<(&NamePattern, Vec<RuleIndex>)> = Vec::new();
         for (i, pattern) in patterns.iter().enumerate() {
             let Some(pattern) = pattern else { continue };

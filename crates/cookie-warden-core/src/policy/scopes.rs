@@ -8,8 +8,6 @@
 //! Finding the scope costs one hash lookup per label of the request's host, whatever the number
 //! of scopes, and allocates nothing.
 
-use std::collections::HashMap;
-
 use crate::policy::compiled::ScopeId;
 
 /// One compiled scope.
@@ -24,10 +22,11 @@ pub(crate) struct CompiledScope {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ScopeTable {
     pub(crate) scopes: Vec<CompiledScope>,
-    /// Exact host → scopes listing it, ascending.
-    exact: HashMap<String, Vec<ScopeId>>,
+    /// Exact host → scopes listing it, ascending. Hashed with foldhash: the keys are the policy's
+    /// hosts, fixed at load; a request's host is only looked up, so it cannot degrade the table.
+    exact: foldhash::HashMap<String, Vec<ScopeId>>,
     /// `*.suffix` → scopes listing it, ascending; keyed by `suffix`.
-    wildcard: HashMap<String, Vec<ScopeId>>,
+    wildcard: foldhash::HashMap<String, Vec<ScopeId>>,
 }
 
 /// A checked host pattern.

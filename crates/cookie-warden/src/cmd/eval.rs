@@ -183,7 +183,7 @@ fn describe<'p>(
             .iter()
             .map(|v| ViolationLine {
                 kind: v.kind.as_str(),
-                detail: v.detail.clone().into_owned(),
+                detail: v.detail.to_string(),
             })
             .collect(),
     }
