@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::bytes::{position_of_either, trim_wsp};
+use super::bytes::{find_end_and_equals, trim_wsp};
 
 /// The largest attribute value a browser honours (§5.6, "cookie-av" step 6); longer ones are
 /// ignored as if absent.
@@ -132,8 +132,8 @@ pub(crate) fn fold_case<const N: usize>(bytes: &[u8]) -> [u8; N] {
 
 /// §5.6 "cookie-av" steps 1–5 for the attribute that starts at `from` (just after its `;`): its
 /// name and value, trimmed of space and tab (the value empty when there is no `=`), and the index
-/// where it ends (of the next `;`, or `bytes.len()`). One pass finds the first `;` or `=`, a
-/// second one (after a `=`) the `;`; the usual single space after the `;` is skipped first.
+/// where it ends (of the next `;`, or `bytes.len()`). The usual single space after the `;` is
+/// skipped first.
 #[inline(always)]
 pub(crate) fn split_cookie_av(bytes: &[u8], from: usize) -> (&[u8], &[u8], usize) {
     let start = if bytes.get(from) == Some(&b' ') {
@@ -141,12 +141,15 @@ pub(crate) fn split_cookie_av(bytes: &[u8], from: usize) -> (&[u8], &[u8], usize
     } else {
         from
     };
-    let at = position_of_either(bytes, start, b';', b'=');
-    if bytes.get(at) == Some(&b'=') {
-        let end = position_of_either(bytes, at + 1, b';', b';');
-        (trim_wsp(&bytes[start..at]), trim_wsp(&bytes[at + 1..end]), end)
+    let (end, equals) = find_end_and_equals(bytes, start);
+    if equals < end {
+        (
+            trim_wsp(&bytes[start..equals]),
+            trim_wsp(&bytes[equals + 1..end]),
+            end,
+        )
     } else {
-        (trim_wsp(&bytes[start..at]), &[], at)
+        (trim_wsp(&bytes[start..end]), &[], end)
     }
 }
 

@@ -134,6 +134,74 @@ fn last_word_position(bytes: &[u8], at: usize, pattern_a: u64, pattern_b: u64) -
     (at + (hits.trailing_zeros() / 8) as usize).min(len)
 }
 
+/// Up to eight bytes from `at` to the end as a little-endian word, zero-padded past the end.
+#[inline(always)]
+fn tail_word(bytes: &[u8], at: usize) -> u64 {
+    let len = bytes.len();
+    if at >= len {
+        0
+    } else if len >= 8 {
+        // 1 ≤ at - (len - 8) ≤ 7 (or 0 when eight bytes remain).
+        word_at(bytes, len - 8) >> ((at + 8 - len) * 8)
+    } else {
+        bytes[at..]
+            .iter()
+            .rev()
+            .fold(0, |word, &b| word << 8 | u64::from(b))
+    }
+}
+
+/// The sixteen bytes from `from` as two words, zero-padded past the end.
+#[inline(always)]
+fn window16(bytes: &[u8], from: usize) -> (u64, u64) {
+    let len = bytes.len();
+    if from + 16 <= len {
+        (word_at(bytes, from), word_at(bytes, from + 8))
+    } else if from + 8 <= len {
+        (word_at(bytes, from), tail_word(bytes, from + 8))
+    } else {
+        (tail_word(bytes, from), 0)
+    }
+}
+
+/// The lowest match of two words read as sixteen bytes from `from`, or `None`.
+#[inline(always)]
+fn lowest_of(from: usize, first: u64, second: u64) -> Option<usize> {
+    if first != 0 {
+        Some(from + (first.trailing_zeros() / 8) as usize)
+    } else if second != 0 {
+        Some(from + 8 + (second.trailing_zeros() / 8) as usize)
+    } else {
+        None
+    }
+}
+
+/// For a piece of header starting at `from` (≤ `bytes.len()`): the index of its end, the first
+/// `;` (or `bytes.len()`), and of its first `=` before that end (or the end itself when there is
+/// none).
+///
+/// Both come from the same two words at `from`, so finding the end does not wait for the `=`:
+/// a line is a chain of `;`-separated pieces, and this keeps that chain to one word test per
+/// piece when pieces are short. (The zero bytes padding the words past the end match neither
+/// `;` nor `=`.) Longer pieces continue with [`position_of_either`].
+#[inline(always)]
+pub(crate) fn find_end_and_equals(bytes: &[u8], from: usize) -> (usize, usize) {
+    let len = bytes.len();
+    let (semicolons, equals) = (LOW_BITS * u64::from(b';'), LOW_BITS * u64::from(b'='));
+    let (first, second) = window16(bytes, from);
+    let end = match lowest_of(from, matches(first, semicolons), matches(second, semicolons)) {
+        Some(end) => end,
+        None if from + 16 >= len => len,
+        None => position_of_either_after(bytes, from + 16, b';', b';'),
+    };
+    let equals = match lowest_of(from, matches(first, equals), matches(second, equals)) {
+        Some(at) => at.min(end),
+        None if from + 16 >= end => end,
+        None => position_of_either(&bytes[..end], from + 16, b'=', b'='),
+    };
+    (end, equals)
+}
+
 /// The index of the first `needle`.
 #[inline]
 pub(crate) fn find_byte(bytes: &[u8], needle: u8) -> Option<usize> {
@@ -354,5 +422,38 @@ mod tests {
             }
         }
         assert!(!has_control_or_tab(b""));
+    }
+
+    #[test]
+    fn finds_end_and_equals_from_any_start() {
+        let pieces: [&[u8]; 6] = [b";", b"=", b"a", b" ", b"\0", b"xxxxxxxxxxxxxxxxxxxx"];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let count = (state % 12) as usize;
+            let mut bytes = Vec::new();
+            let mut pick = state;
+            for _ in 0..count {
+                pick = pick.rotate_left(5) ^ 0x9e37_79b9;
+                bytes.extend_from_slice(pieces[(pick % 6) as usize]);
+            }
+            for from in 0..=bytes.len() {
+                let end = bytes[from..]
+                    .iter()
+                    .position(|&b| b == b';')
+                    .map_or(bytes.len(), |p| from + p);
+                let equals = bytes[from..end]
+                    .iter()
+                    .position(|&b| b == b'=')
+                    .map_or(end, |p| from + p);
+                assert_eq!(
+                    find_end_and_equals(&bytes, from),
+                    (end, equals),
+                    "{bytes:?} from {from}"
+                );
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The parsing algorithm (§5.6) and the header-and-URL rejections of the storage model (§5.7).
 
 use super::attributes::{AttributeCounts, AttributeKind, MAX_ATTRIBUTE_VALUE_LEN, split_cookie_av};
-use super::bytes::{contains_byte, has_control_or_tab, has_forbidden_control, position_of_either, trim_wsp};
+use super::bytes::{contains_byte, find_end_and_equals, has_control_or_tab, has_forbidden_control, trim_wsp};
 use super::date::{DateError, parse_cookie_date};
 use super::domain::{DomainOutcome, check_domain};
 use super::max_age::{MaxAge, parse_max_age};
@@ -32,13 +32,12 @@ struct Seen<'h> {
 /// See the [module documentation](super) for an example.
 pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
     // §5.6 steps 2–4: the name-value pair is everything before the first `;`, split at its first
-    // `=` (without one, the name is empty). One pass finds the first `;` or `=`.
-    let at = position_of_either(header, 0, b';', b'=');
-    let (name, value, end) = if header.get(at) == Some(&b'=') {
-        let end = position_of_either(header, at + 1, b';', b';');
-        (trim_wsp(&header[..at]), trim_wsp(&header[at + 1..end]), end)
+    // `=` (without one, the name is empty).
+    let (end, equals) = find_end_and_equals(header, 0);
+    let (name, value) = if equals < end {
+        (trim_wsp(&header[..equals]), trim_wsp(&header[equals + 1..end]))
     } else {
-        (&[][..], trim_wsp(&header[..at]), at)
+        (&[][..], trim_wsp(&header[..end]))
     };
     let unparsed_attributes = &header[end..];
 
