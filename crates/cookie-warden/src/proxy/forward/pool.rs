@@ -22,12 +22,15 @@ use hyper::client::conn::http1::{Builder, SendRequest};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::proxy::timeouts::IdleTimeoutBody;
+use crate::proxy::timeouts::{BoxError, IdleTimeoutBody};
 
 /// The request body sent upstream.
 pub(crate) type RequestBody = IdleTimeoutBody<Incoming>;
 
-type Sender = SendRequest<RequestBody>;
+/// What a request body sent upstream must be.
+pub(crate) trait SendBody: Body<Data = Bytes, Error: Into<BoxError>> + Send + 'static {}
+
+impl<B: Body<Data = Bytes, Error: Into<BoxError>> + Send + 'static> SendBody for B {}
 
 /// Why an exchange with the upstream failed before a response head.
 #[derive(Debug)]
@@ -56,16 +59,24 @@ impl std::error::Error for ExchangeError {
     }
 }
 
-/// The pool. Cheap to clone.
-#[derive(Debug, Clone)]
-pub(crate) struct Pool {
-    shared: Arc<Shared>,
+/// The pool, of connections that send request bodies of type `B`. Cheap to clone.
+#[derive(Debug)]
+pub(crate) struct Pool<B = RequestBody> {
+    shared: Arc<Shared<B>>,
+}
+
+impl<B> Clone for Pool<B> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
 }
 
 #[derive(Debug)]
-struct Shared {
+struct Shared<B> {
     /// Idle senders, the most recently used last.
-    idle: Mutex<Vec<Idle>>,
+    idle: Mutex<Vec<Idle<B>>>,
     /// `host:port` to connect to.
     target: String,
     connect_timeout: Duration,
@@ -76,12 +87,12 @@ struct Shared {
 }
 
 #[derive(Debug)]
-struct Idle {
-    sender: Sender,
+struct Idle<B> {
+    sender: SendRequest<B>,
     since: Instant,
 }
 
-impl Pool {
+impl<B: SendBody> Pool<B> {
     /// A pool of connections to `target` (`host:port`).
     pub(crate) fn new(target: String, connect_timeout: Duration, idle_timeout: Duration) -> Self {
         Self {
@@ -100,8 +111,8 @@ impl Pool {
     /// the connection, to go back to the pool with the response body.
     pub(crate) async fn send(
         &self,
-        mut request: Request<RequestBody>,
-    ) -> Result<(Response<Incoming>, Sender), ExchangeError> {
+        mut request: Request<B>,
+    ) -> Result<(Response<Incoming>, SendRequest<B>), ExchangeError> {
         loop {
             let (mut sender, reused) = match self.checkout().await {
                 Some(sender) => (sender, true),
@@ -119,7 +130,7 @@ impl Pool {
     }
 
     /// The most recently used idle connection that is still open and not idle for too long.
-    async fn checkout(&self) -> Option<Sender> {
+    async fn checkout(&self) -> Option<SendRequest<B>> {
         loop {
             let mut idle = {
                 let mut list = self.shared.idle.lock().unwrap_or_else(PoisonError::into_inner);
@@ -134,7 +145,7 @@ impl Pool {
         }
     }
 
-    async fn connect(&self) -> Result<Sender, ExchangeError> {
+    async fn connect(&self) -> Result<SendRequest<B>, ExchangeError> {
         let shared = &self.shared;
         let stream =
             match tokio::time::timeout(shared.connect_timeout, TcpStream::connect(&*shared.target)).await {
@@ -165,7 +176,7 @@ impl Pool {
     }
 
     /// Puts a connection whose exchange ended back, once it can take the next request.
-    fn release(&self, mut sender: Sender) {
+    fn release(&self, mut sender: SendRequest<B>) {
         if sender.is_ready() {
             self.put(sender);
         } else if !sender.is_closed()
@@ -181,7 +192,7 @@ impl Pool {
         }
     }
 
-    fn put(&self, sender: Sender) {
+    fn put(&self, sender: SendRequest<B>) {
         let idle = Idle {
             sender,
             since: Instant::now(),
@@ -195,7 +206,7 @@ impl Pool {
 }
 
 /// Closes connections idle for longer than the idle timeout, until the pool is gone.
-async fn reap(shared: Weak<Shared>) {
+async fn reap<B>(shared: Weak<Shared<B>>) {
     let Some(period) = shared.upgrade().map(|shared| shared.idle_timeout) else {
         return;
     };
@@ -204,7 +215,7 @@ async fn reap(shared: Weak<Shared>) {
         let Some(shared) = shared.upgrade() else {
             return;
         };
-        let expired: Vec<Idle> = {
+        let expired: Vec<Idle<B>> = {
             let mut idle = shared.idle.lock().unwrap_or_else(PoisonError::into_inner);
             let (keep, expired) = std::mem::take(&mut *idle)
                 .into_iter()
@@ -220,14 +231,14 @@ async fn reap(shared: Weak<Shared>) {
 /// The upstream's response body; its connection goes back to the pool when it ends, and is
 /// closed when the body is dropped before its end.
 #[derive(Debug)]
-pub(crate) struct UpstreamBody {
+pub(crate) struct UpstreamBody<B: SendBody = RequestBody> {
     inner: Incoming,
-    connection: Option<(Sender, Pool)>,
+    connection: Option<(SendRequest<B>, Pool<B>)>,
 }
 
-impl UpstreamBody {
+impl<B: SendBody> UpstreamBody<B> {
     /// `inner`, returning `connection` to `pool` at its end (`None`: never, e.g. upgraded).
-    pub(crate) fn new(inner: Incoming, connection: Option<(Sender, Pool)>) -> Self {
+    pub(crate) fn new(inner: Incoming, connection: Option<(SendRequest<B>, Pool<B>)>) -> Self {
         Self { inner, connection }
     }
 
@@ -238,7 +249,7 @@ impl UpstreamBody {
     }
 }
 
-impl Body for UpstreamBody {
+impl<B: SendBody> Body for UpstreamBody<B> {
     type Data = Bytes;
     type Error = hyper::Error;
 
@@ -265,10 +276,87 @@ impl Body for UpstreamBody {
     }
 }
 
-impl Drop for UpstreamBody {
+impl<B: SendBody> Drop for UpstreamBody<B> {
     fn drop(&mut self) {
         if self.inner.is_end_stream() {
             self.release();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::sync::atomic::AtomicUsize;
+
+    use http_body_util::{BodyExt, Full};
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    /// An upstream answering `ok` to everything; counts the connections it accepted.
+    async fn upstream() -> (String, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&accepted);
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                counted.fetch_add(1, Ordering::SeqCst);
+                let service = hyper::service::service_fn(|_request| async {
+                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"ok"))))
+                });
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service),
+                );
+            }
+        });
+        (address, accepted)
+    }
+
+    fn request() -> Request<Full<Bytes>> {
+        Request::get("/")
+            .header(http::header::HOST, "upstream")
+            .body(Full::default())
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_connection_goes_back_to_the_pool_once_its_body_ended_and_is_reused() {
+        let (address, accepted) = upstream().await;
+        let pool = Pool::new(address, Duration::from_secs(10), Duration::from_secs(60));
+        for _ in 0..5 {
+            let (response, sender) = pool.send(request()).await.unwrap();
+            let body = UpstreamBody::new(response.into_body(), Some((sender, pool.clone())));
+            assert_eq!(body.collect().await.unwrap().to_bytes(), "ok");
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_body_dropped_before_its_end_does_not_go_back() {
+        let (address, accepted) = upstream().await;
+        let pool = Pool::new(address, Duration::from_secs(10), Duration::from_secs(60));
+        let (response, sender) = pool.send(request()).await.unwrap();
+        drop(UpstreamBody::new(
+            response.into_body(),
+            Some((sender, pool.clone())),
+        ));
+        let (response, sender) = pool.send(request()).await.unwrap();
+        let body = UpstreamBody::new(response.into_body(), Some((sender, pool.clone())));
+        assert_eq!(body.collect().await.unwrap().to_bytes(), "ok");
+        assert_eq!(accepted.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_connect_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        drop(listener);
+        let pool = Pool::new(address, Duration::from_secs(10), Duration::from_secs(60));
+        let error = pool.send(request()).await.unwrap_err();
+        assert!(matches!(error, ExchangeError::Connect(_)), "{error}");
     }
 }
