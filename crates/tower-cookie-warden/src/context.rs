@@ -195,7 +195,13 @@ fn ascii_str(bytes: &[u8]) -> &str {
 
 /// Lowercases, drops userinfo (`user@host`), the port and one trailing dot. Anything that is not
 /// visible ASCII yields an empty host: it matches no scope, so the strictest rules apply.
+///
+/// One pass over the bytes finds the last `@`, the last `:` after it and any upper case.
 fn normalize_host(raw: &[u8]) -> NormalHost {
+    // The common case: a lowercase name with nothing to drop.
+    if raw.last() != Some(&b'.') && raw.iter().all(|&b| PLAIN_HOST_BYTE[usize::from(b)]) {
+        return NormalHost::Range(0..raw.len());
+    }
     let mut start = 0;
     let mut end = raw.len();
     while start < end && raw[start].is_ascii_whitespace() {
@@ -204,32 +210,53 @@ fn normalize_host(raw: &[u8]) -> NormalHost {
     while end > start && raw[end - 1].is_ascii_whitespace() {
         end -= 1;
     }
-    if !raw[start..end].iter().all(u8::is_ascii_graphic) {
-        return NormalHost::Range(0..0);
+    let mut host_start = start;
+    let mut colon = None;
+    let mut upper = false;
+    for (i, &b) in raw.iter().enumerate().take(end).skip(start) {
+        match b {
+            b'@' => {
+                host_start = i + 1;
+                colon = None;
+                upper = false;
+            }
+            b':' => colon = Some(i),
+            b'A'..=b'Z' => upper = true,
+            b'!'..=b'~' => {}
+            _ => return NormalHost::Range(0..0),
+        }
     }
-    if let Some(at) = raw[start..end].iter().rposition(|&b| b == b'@') {
-        start += at + 1;
-    }
+    let start = host_start;
     if raw.get(start) == Some(&b'[') {
         // An IPv6 literal keeps its brackets; a port may follow them.
         if let Some(close) = raw[start..end].iter().position(|&b| b == b']') {
             end = start + close + 1;
         }
-    } else if let Some(colon) = raw[start..end].iter().rposition(|&b| b == b':')
-        && raw[start + colon + 1..end].iter().all(u8::is_ascii_digit)
+    } else if let Some(colon) = colon
+        && raw[colon + 1..end].iter().all(u8::is_ascii_digit)
     {
-        end = start + colon;
+        end = colon;
     }
     if end > start && raw[end - 1] == b'.' {
         end -= 1;
     }
-    let host = &raw[start..end];
-    if host.iter().any(u8::is_ascii_uppercase) {
-        NormalHost::Lowered(ascii_str(host).to_ascii_lowercase().into_boxed_str())
+    if upper {
+        NormalHost::Lowered(ascii_str(&raw[start..end]).to_ascii_lowercase().into_boxed_str())
     } else {
         NormalHost::Range(start..end)
     }
 }
+
+/// Visible ASCII that needs no normalising: not upper case, not `@`, `:`, `[` or `]`.
+static PLAIN_HOST_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = b'!';
+    while b <= b'~' {
+        table[b as usize] = !matches!(b, b'A'..=b'Z' | b'@' | b':' | b'[' | b']');
+        b += 1;
+    }
+    table
+};
 
 /// Browsers treat loopback origins as secure: `Secure` cookies set over plain http there stick.
 fn is_loopback(host: &str) -> bool {
@@ -441,6 +468,11 @@ mod tests {
             ("[::1]:3000", "[::1]"),
             (" fora.se ", "fora.se"),
             ("fora.se:https", "fora.se:https"),
+            ("Us:Er@fora.se", "fora.se"),
+            ("us@fora.se:HTTP", "fora.se:http"),
+            ("[::FFFF]:1", "[::ffff]"),
+            ("fora.se.", "fora.se"),
+            ("a:b@[::1]", "[::1]"),
             ("", ""),
         ] {
             let https = Origin {

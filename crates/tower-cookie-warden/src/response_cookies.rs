@@ -198,6 +198,8 @@ fn judge_all<'p>(
         return block;
     };
     // Something goes: take every value out, judge the rest, and put back what stays, in order.
+    // (Not `OccupiedEntry::insert_mult`, which would keep the entry: http 1.5 panics in it when
+    // the entry has three values or more.)
     let mut kept = Kept::default();
     for (index, mut value) in entry.remove_entry_mult().1.enumerate() {
         if index < first_removed {
@@ -213,7 +215,7 @@ fn judge_all<'p>(
             }
         }
     }
-    kept.append_to(headers);
+    kept.put_back(headers);
     block
 }
 
@@ -297,7 +299,6 @@ fn judge_one<'p>(
 }
 
 /// The `Set-Cookie` values that stay when some are removed: on the stack for a handful.
-#[derive(Default)]
 struct Kept {
     inline: [Option<HeaderValue>; KEPT_INLINE],
     len: usize,
@@ -306,6 +307,16 @@ struct Kept {
 
 /// How many kept values [`Kept`] holds without allocating.
 const KEPT_INLINE: usize = 8;
+
+impl Default for Kept {
+    fn default() -> Self {
+        Self {
+            inline: [const { None }; KEPT_INLINE],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+}
 
 impl Kept {
     fn push(&mut self, value: HeaderValue) {
@@ -319,23 +330,23 @@ impl Kept {
     }
 
     /// Appends the values to `headers`' (emptied) `Set-Cookie`, in the order they were pushed.
-    fn append_to(self, headers: &mut HeaderMap) {
-        let mut values = self.inline.into_iter().flatten().chain(self.spill);
+    fn put_back(mut self, headers: &mut HeaderMap) {
+        let spill = std::mem::take(&mut self.spill);
+        let mut values = self.inline[..self.len]
+            .iter_mut()
+            .filter_map(Option::take)
+            .chain(spill);
         let Some(first) = values.next() else { return };
-        match headers.entry(SET_COOKIE) {
-            Entry::Vacant(entry) => {
-                let mut entry = entry.insert_entry(first);
-                for value in values {
-                    entry.append(value);
-                }
-            }
+        let mut entry = match headers.entry(SET_COOKIE) {
+            Entry::Vacant(entry) => entry.insert_entry(first),
             Entry::Occupied(mut entry) => {
                 debug_assert!(false, "the Set-Cookie values were taken out");
                 entry.append(first);
-                for value in values {
-                    entry.append(value);
-                }
+                entry
             }
+        };
+        for value in values {
+            entry.append(value);
         }
     }
 }
@@ -604,6 +615,24 @@ mod tests {
             assert!(headers.get_all(SET_COOKIE).iter().all(|v| v.is_sensitive()));
         }
         headers.clear();
+    }
+
+    #[test]
+    fn stripping_the_first_or_every_header_leaves_the_rest_or_none() {
+        let strip_all = |values: &[&'static str]| {
+            let mut headers = headers(values);
+            headers.append("x-other", HeaderValue::from_static("1"));
+            let block = judge_all(&mut headers, decide, true, &base(), None, &sink(|_| {}));
+            assert!(!block);
+            headers
+        };
+        let headers = strip_all(&["panic=1", "a=1", "panic=2", "fix=1"]);
+        assert_eq!(set_cookies(&headers), ["a=1", "fix=1; Secure"]);
+        let headers = strip_all(&["panic=1"]);
+        assert!(!headers.contains_key(SET_COOKIE));
+        let headers = strip_all(&["panic=1", "badfix=2", "panic=3"]);
+        assert!(!headers.contains_key(SET_COOKIE));
+        assert_eq!(headers.len(), 1, "{headers:?}");
     }
 
     #[test]
