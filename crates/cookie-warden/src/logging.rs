@@ -12,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
+mod json;
 mod text;
 
 /// The filter used when `RUST_LOG` is unset.
@@ -25,6 +26,13 @@ pub(crate) enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+}
+
+/// Whether an event was bridged from the `log` crate (its metadata is `tracing-log`'s, with the
+/// record's own target in a `log.target` field): the stock formatters, which normalise it, write
+/// those.
+fn bridged_from_log(metadata: &tracing::Metadata<'_>) -> bool {
+    metadata.fields().field("log.target").is_some()
 }
 
 /// Keeps the exporters alive; flushes them when dropped.
@@ -71,19 +79,24 @@ pub(crate) fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> Result<Log
             .event_format(text::Lines::default())
             .with_writer(std::io::stderr)
     });
-    let json = (format == LogFormat::Json).then(|| {
-        tracing_subscriber::fmt::layer()
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .with_span_list(false)
-            .with_writer(std::io::stderr)
+    // JSON lines from a layer of our own; the stock layer only for events bridged from `log`.
+    let json = (format == LogFormat::Json).then(|| json::Lines::new(std::io::stderr));
+    let json_log_records = (format == LogFormat::Json).then(|| {
+        json::LogRecords(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .flatten_event(true)
+                .with_current_span(false)
+                .with_span_list(false)
+                .with_writer(std::io::stderr),
+        )
     });
     let registry = tracing_subscriber::registry()
         .with(filter)
         .with(coloured)
         .with(text)
-        .with(json);
+        .with(json)
+        .with(json_log_records);
 
     #[cfg(feature = "otlp")]
     {

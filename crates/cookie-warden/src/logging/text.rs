@@ -56,7 +56,7 @@ where
         event: &Event<'_>,
     ) -> fmt::Result {
         let meta = event.metadata();
-        if meta.fields().field("log.target").is_some() {
+        if super::bridged_from_log(meta) {
             return self.stock.format_event(ctx, writer, event);
         }
         timestamp(&mut writer)?;
@@ -109,8 +109,7 @@ const LAST_SECOND: u64 = 253_402_300_799;
 
 /// `2026-11-29T15:21:40.263081Z ` (UTC, microseconds), as the stock `SystemTime` timer writes it.
 fn timestamp(writer: &mut Writer<'_>) -> fmt::Result {
-    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).ok();
-    let Some(now) = since_epoch.filter(|now| now.as_secs() <= LAST_SECOND) else {
+    let Some(now) = utc_now() else {
         if tracing_subscriber::fmt::time::SystemTime
             .format_time(writer)
             .is_err()
@@ -119,23 +118,31 @@ fn timestamp(writer: &mut Writer<'_>) -> fmt::Result {
         }
         return writer.write_char(' ');
     };
+    // Only ASCII digits and punctuation were written.
+    writer.write_str(std::str::from_utf8(&now).map_err(|_| fmt::Error)?)?;
+    writer.write_char(' ')
+}
+
+/// Now as `2026-11-29T15:21:40.263081Z` (UTC, microseconds), as the stock `SystemTime` timer
+/// writes it; `None` before 1970 and after 9999, where that timer must write it.
+pub(super) fn utc_now() -> Option<[u8; 27]> {
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).ok();
+    let now = since_epoch.filter(|now| now.as_secs() <= LAST_SECOND)?;
     let seconds = now.as_secs();
     let (cached, mut prefix) = SECOND.get();
     if cached != seconds {
         prefix = second_prefix(seconds);
         SECOND.set((seconds, prefix));
     }
-    let mut line = [0u8; 28];
-    line[..20].copy_from_slice(&prefix);
+    let mut out = [0u8; 27];
+    out[..20].copy_from_slice(&prefix);
     let mut micros = now.subsec_micros();
-    for digit in line[20..26].iter_mut().rev() {
+    for digit in out[20..26].iter_mut().rev() {
         *digit = b'0' + (micros % 10) as u8;
         micros /= 10;
     }
-    line[26] = b'Z';
-    line[27] = b' ';
-    // Only ASCII digits and punctuation were written.
-    writer.write_str(std::str::from_utf8(&line).map_err(|_| fmt::Error)?)
+    out[26] = b'Z';
+    Some(out)
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.` for a second since the epoch, at most [`LAST_SECOND`].
