@@ -3,7 +3,7 @@
 /// Space or horizontal tab: §5.6 "WSP".
 #[inline(always)]
 fn is_wsp(b: u8) -> bool {
-    b == b' ' || b == b'\t'
+    (b == b' ') | (b == b'\t')
 }
 
 /// Removes leading and trailing space and horizontal tab (and nothing else: §5.6 "WSP"). The
@@ -11,7 +11,8 @@ fn is_wsp(b: u8) -> bool {
 #[inline(always)]
 pub(crate) fn trim_wsp(bytes: &[u8]) -> &[u8] {
     match bytes {
-        [first, .., last] if !is_wsp(*first) && !is_wsp(*last) => bytes,
+        // `|`, not `||`: one branch for both ends.
+        [first, .., last] if !(is_wsp(*first) | is_wsp(*last)) => bytes,
         [only] if !is_wsp(*only) => bytes,
         [] => bytes,
         _ => trim_wsp_slow(bytes),
