@@ -252,10 +252,7 @@ impl Visit for Visitor<'_> {
             return;
         }
         self.result = self.name(field).and_then(|()| {
-            if value
-                .bytes()
-                .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
-            {
+            if debug_as_is(value.as_bytes()) {
                 self.writer.write_char('"')?;
                 self.writer.write_str(value)?;
                 self.writer.write_char('"')
@@ -314,6 +311,29 @@ impl Visit for Visitor<'_> {
             self.name(field).and_then(|()| write!(self.writer, "{value:?}"))
         };
     }
+}
+
+/// Whether `str`'s `Debug` is `text` in quotes: printable ASCII only, no `"` or `\\`. Eight
+/// bytes at a time.
+fn debug_as_is(text: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x;
+    let mut words = text.chunks_exact(8);
+    for word in &mut words {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let below_space = word.wrapping_sub(ONES * 0x20) & !word;
+        let special = zero_byte(word ^ (ONES * u64::from(b'"')))
+            | zero_byte(word ^ (ONES * u64::from(b'\\')))
+            | zero_byte(word ^ (ONES * 0x7f));
+        if (below_space | special | word) & HIGH != 0 {
+            return false;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .all(|&b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
 }
 
 /// Escapes the ANSI and C1 control characters that could drive a terminal, as the stock
@@ -545,6 +565,24 @@ mod tests {
         assert!(lean[1].contains("request{http.request.method=GET url.path=\"/a \\\"b\\\"/åäö\"}: cookie_warden: cookie policy violation cookie.name=_ga cookie.source=\"response\""), "{}", lean[1]);
         // The message and string fields are escaped; a `%display` field is not (nor is it stock).
         assert!(!lean[2].contains('\x1b'), "{}", lean[2]);
+    }
+
+    #[test]
+    fn strings_shown_as_is_are_exactly_those_debug_leaves_alone() {
+        let mut texts: Vec<Vec<u8>> = vec![Vec::new(), b"response".to_vec(), b"16 clean bytes!!".to_vec()];
+        for special in (0u8..0x20).chain([b'"', b'\\', 0x7f, b' ', b'~']) {
+            for at in 0..17 {
+                let mut text = vec![b'a'; 17];
+                text[at] = special;
+                texts.push(text);
+            }
+        }
+        texts.push("\u{e5}\u{e4}\u{f6} fine".as_bytes().to_vec());
+        for text in texts {
+            let text = String::from_utf8(text).unwrap();
+            let as_is = format!("{text:?}") == format!("\"{text}\"") && text.is_ascii();
+            assert_eq!(debug_as_is(text.as_bytes()), as_is, "{text:?}");
+        }
     }
 
     #[test]
