@@ -215,7 +215,8 @@ pub struct Decision<'p, 'h> {
     pub scope: Option<&'p str>,
     /// The matching rule's category (`None` when no rule matches).
     pub category: Option<crate::policy::model::Category>,
-    /// Every broken requirement; empty for `allow`. An empty `Vec` does not allocate.
+    /// Every broken requirement, in the order found; empty for `allow`. An empty `Vec` does not
+    /// allocate.
     pub violations: Vec<Violation<'p>>,
     /// The canonical header that leaves instead of the original, for `fix`.
     pub rewritten: Option<Vec<u8>>,
@@ -259,5 +260,16 @@ impl fmt::Debug for Decision<'_, '_> {
             .field("rewritten", &self.rewritten.as_ref().map(|_| "<redacted>"))
             .field("enforced", &self.enforced)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn violations_stay_small() {
+        // Details keep what they name, not text: a violation stays within five words.
+        assert!(size_of::<Violation<'_>>() <= 40, "{}", size_of::<Violation<'_>>());
     }
 }

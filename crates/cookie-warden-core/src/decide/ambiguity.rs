@@ -19,7 +19,7 @@ use crate::set_cookie::SetCookie;
 /// `enforcement.noncompliant` asks for (an unfixable header is stripped at least).
 pub(super) fn check(
     cookie: &SetCookie<'_>,
-    findings: &mut Findings<'_>,
+    findings: &mut Findings<'_, '_>,
     correction: &mut Correction<'_>,
     action: Verdict,
 ) {

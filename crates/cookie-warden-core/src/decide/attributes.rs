@@ -14,7 +14,7 @@ use crate::set_cookie::{SameSite, SetCookie};
 /// `oversize`: attribute values over 1024 bytes, which browsers ignore as if absent. The fix is
 /// the canonical form, which leaves them out (what every browser reads anyway); a name and value
 /// over 4096 bytes make the browser drop the whole line and are judged as a rejection instead.
-pub(super) fn check_oversize(cookie: &SetCookie<'_>, findings: &mut Findings<'_>, action: Verdict) {
+pub(super) fn check_oversize(cookie: &SetCookie<'_>, findings: &mut Findings<'_, '_>, action: Verdict) {
     let count = cookie.attributes.oversize;
     if count > 0 {
         findings.push(ViolationKind::Oversize, Reason::OversizeAttributes(count), action);
@@ -26,23 +26,23 @@ pub(super) fn check<'p>(
     cookie: &SetCookie<'_>,
     rule: &'p CompiledRule,
     url: &RequestUrl<'_>,
-    findings: &mut Findings<'p>,
+    findings: &mut Findings<'_, 'p>,
     correction: &mut Correction<'p>,
     action: Verdict,
 ) {
     if rule.secure() && !cookie.secure {
-        let reason = Reason::RequiresSecure { rule: rule.name() };
+        let reason = Reason::RequiresSecure(rule);
         findings.push(ViolationKind::MissingSecure, reason, action);
         correction.secure = true;
     }
     if rule.http_only() && !cookie.http_only {
-        let reason = Reason::RequiresHttpOnly { rule: rule.name() };
+        let reason = Reason::RequiresHttpOnly(rule);
         findings.push(ViolationKind::MissingHttpOnly, reason, action);
         correction.http_only = true;
     }
     if let Some(minimum) = same_site_below(cookie.same_site, rule.same_site()) {
         let reason = Reason::WeakSameSite {
-            rule: rule.name(),
+            rule,
             minimum,
             have: cookie.same_site,
         };

@@ -7,6 +7,7 @@
 //! - `persistent`: a session cookie, or an expiry no later than `enforcement.max_lifetime`
 //!   (`lifetime_exceeded`; fix: `Max-Age` = `max_lifetime`).
 
+use super::detail::ExpirySet;
 use super::fix::{Correction, LifetimeFix};
 use super::{Findings, Reason};
 use crate::decision::{Verdict, ViolationKind};
@@ -19,7 +20,7 @@ pub(super) fn check<'p>(
     rule: &'p CompiledRule,
     max_lifetime: i64,
     now: i64,
-    findings: &mut Findings<'p>,
+    findings: &mut Findings<'_, 'p>,
     correction: &mut Correction<'_>,
     action: Verdict,
 ) {
@@ -28,7 +29,7 @@ pub(super) fn check<'p>(
         (Lifetime::Session, _) => {
             if cookie.max_age.is_some() || cookie.expires.is_some() {
                 let reason = Reason::NotSession {
-                    rule: rule.name(),
+                    rule,
                     set: expiry_attributes(cookie),
                 };
                 findings.push(ViolationKind::NotSession, reason, action);
@@ -37,10 +38,7 @@ pub(super) fn check<'p>(
         }
         (Lifetime::AtMost(_), None) => {
             let max = rule.lifetime().max_seconds(max_lifetime).unwrap_or(max_lifetime);
-            let reason = Reason::MissingExpiry {
-                rule: rule.name(),
-                max,
-            };
+            let reason = Reason::MissingExpiry { rule, max };
             findings.push(ViolationKind::MissingExpiry, reason, action);
             correction.lifetime = Some(LifetimeFix::MaxAge(max));
         }
@@ -49,7 +47,7 @@ pub(super) fn check<'p>(
             let max = allowed.max_seconds(max_lifetime).unwrap_or(max_lifetime);
             if seconds > max {
                 let reason = Reason::LifetimeExceeded {
-                    rule: rule.name(),
+                    rule,
                     max,
                     set: expiry_attributes(cookie),
                     seconds,
@@ -62,10 +60,10 @@ pub(super) fn check<'p>(
 }
 
 /// Which attribute decides the expiry, for details.
-fn expiry_attributes(cookie: &SetCookie<'_>) -> &'static str {
+fn expiry_attributes(cookie: &SetCookie<'_>) -> ExpirySet {
     match (cookie.max_age.is_some(), cookie.expires.is_some()) {
-        (true, true) => "Max-Age and Expires",
-        (true, false) => "Max-Age",
-        (false, _) => "Expires",
+        (true, true) => ExpirySet::MaxAgeAndExpires,
+        (true, false) => ExpirySet::MaxAge,
+        (false, _) => ExpirySet::Expires,
     }
 }

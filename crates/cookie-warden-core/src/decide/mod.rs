@@ -55,7 +55,8 @@
 //!
 //! **Details** name the rule and the attribute, never the cookie's value.
 //!
-//! The allow path allocates nothing: violations stay an empty `Vec` and `rewritten` is `None`.
+//! The allow path allocates nothing: `violations` stays an empty `Vec` and `rewritten` is `None`.
+//! Details are written out only when shown: a strip allocates only its list of violations.
 //!
 //! ```
 //! use cookie_warden_core::decision::{Verdict, ViolationKind};
@@ -98,6 +99,7 @@ mod request_cookies;
 
 use std::fmt;
 
+use detail::ConsentWhy;
 pub(crate) use detail::Reason;
 pub use request_cookies::{RequestCookieAction, RequestCookieReason, RequestCookieVerdict};
 
@@ -188,7 +190,18 @@ impl<'p, 'r> Judge<'p, 'r> {
             NameMatch::InScope(rule) | NameMatch::OutOfScope(rule) => Some(rule),
             NameMatch::Unlisted => None,
         };
-        let mut findings = Findings::new();
+        // Built first, so that violations go straight into the decision.
+        let mut decision = Decision {
+            verdict: Verdict::Allow,
+            name: cookie.name,
+            rule: rule.map(CompiledRule::name),
+            scope: self.scope_name,
+            category: rule.map(CompiledRule::category),
+            violations: Vec::new(),
+            rewritten: None,
+            enforced: self.enforced(),
+        };
+        let mut findings = Findings::new(&mut decision.violations);
         let mut correction = Correction::default();
         // The rule a fix must satisfy; `None` for a deletion of any name (it must stay a deletion).
         let mut fix_rule = None;
@@ -219,7 +232,7 @@ impl<'p, 'r> Judge<'p, 'r> {
                     findings.push(
                         ViolationKind::OutOfScope,
                         Reason::OutOfScope {
-                            rule: rule.name(),
+                            rule,
                             scope: self.scope_name,
                         },
                         self.unlisted_action(),
@@ -239,23 +252,14 @@ impl<'p, 'r> Judge<'p, 'r> {
             }
         }
 
-        let mut rewritten = None;
-        if findings.verdict == Verdict::Fix {
+        decision.verdict = findings.verdict;
+        if decision.verdict == Verdict::Fix {
             match self.fixed(&cookie, fix_rule, &correction, now) {
-                Some(bytes) => rewritten = Some(bytes),
-                None => findings.verdict = Verdict::Strip,
+                Some(bytes) => decision.rewritten = Some(bytes),
+                None => decision.verdict = Verdict::Strip,
             }
         }
-        Decision {
-            verdict: findings.verdict,
-            name: cookie.name,
-            rule: rule.map(CompiledRule::name),
-            scope: self.scope_name,
-            category: rule.map(CompiledRule::category),
-            violations: findings.violations,
-            rewritten,
-            enforced: self.enforced(),
-        }
+        decision
     }
 
     /// Every requirement of `rule` that an accepted `cookie` breaks (consent aside); `deletion`
@@ -266,7 +270,7 @@ impl<'p, 'r> Judge<'p, 'r> {
         rule: &'p CompiledRule,
         now: i64,
         deletion: bool,
-        findings: &mut Findings<'p>,
+        findings: &mut Findings<'_, 'p>,
         correction: &mut Correction<'p>,
     ) {
         let action = self.noncompliant_action();
@@ -341,18 +345,14 @@ impl<'p, 'r> Judge<'p, 'r> {
 
     fn consent_detail(&self, rule: &'p CompiledRule) -> Reason<'p> {
         let why = if self.consent.gpc_applied() {
-            "withdrawn by Sec-GPC"
+            ConsentWhy::Gpc
         } else {
             match self.consent.cookie() {
-                crate::consent::ConsentCookieState::Absent => "no consent cookie",
-                _ => "not granted by the consent cookie",
+                crate::consent::ConsentCookieState::Absent => ConsentWhy::NoCookie,
+                _ => ConsentWhy::NotGranted,
             }
         };
-        Reason::Consent {
-            rule: rule.name(),
-            category: rule.category().as_str(),
-            why,
-        }
+        Reason::Consent { rule, why }
     }
 }
 
@@ -404,37 +404,36 @@ fn rejection_detail(rejection: Rejection) -> Reason<'static> {
 
 /// The violations found so far and the verdict they add up to (the strongest action asked for).
 #[derive(Debug)]
-struct Findings<'p> {
-    violations: Vec<Violation<'p>>,
+struct Findings<'a, 'p> {
+    /// Where violations go; `None` when only the count matters (the re-check of a fix).
+    violations: Option<&'a mut Vec<Violation<'p>>>,
     verdict: Verdict,
     /// How many violations were found (kept or not).
     count: usize,
-    /// Keep each violation; `false` when only the count matters (the re-check of a fix).
-    keep: bool,
 }
 
-impl<'p> Findings<'p> {
-    fn new() -> Self {
+impl<'a, 'p> Findings<'a, 'p> {
+    fn new(violations: &'a mut Vec<Violation<'p>>) -> Self {
         Findings {
-            violations: Vec::new(),
+            violations: Some(violations),
             verdict: Verdict::Allow,
             count: 0,
-            keep: true,
         }
     }
 
-    /// Findings that only count: nothing is kept, nothing allocated.
+    /// Findings that only count: nothing is kept.
     fn counting() -> Self {
         Findings {
-            keep: false,
-            ..Findings::new()
+            violations: None,
+            verdict: Verdict::Allow,
+            count: 0,
         }
     }
 
     fn push(&mut self, kind: ViolationKind, reason: Reason<'p>, action: Verdict) {
         self.count += 1;
-        if self.keep {
-            self.violations.push(Violation {
+        if let Some(violations) = &mut self.violations {
+            violations.push(Violation {
                 kind,
                 detail: Detail(reason),
             });

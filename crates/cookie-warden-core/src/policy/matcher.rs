@@ -1,4 +1,4 @@
-//! The name matcher: exact names in hash maps, every glob and template in one multi-pattern
+//! The name matcher: exact names in hash tables, every glob and template in one multi-pattern
 //! automaton, compiled once.
 //!
 //! Rules that share a pattern (the same exact name, or the same regular expression) share one
@@ -29,12 +29,117 @@ use crate::policy::name::{NamePattern, NamePrefix, PatternKind};
 /// A rule's index in the policy (`cookie[i]`).
 pub(crate) type RuleIndex = u32;
 
-/// Exact names (after the prefix) → their rules, in policy order.
+/// Exact names (after the prefix) → their rules, in policy order: open addressing over a
+/// power-of-two table at most half full, built once at load.
 ///
-/// Hashed with foldhash, not std's SipHash: lookups are of names an upstream chose, but the table
-/// holds only the policy's names and never grows at run time, so colliding lookups cannot make it
-/// degrade (HashDoS needs inserts); a lookup costs a third of SipHash's.
-type ExactMap = foldhash::HashMap<Box<[u8]>, Box<[RuleIndex]>>;
+/// The hash is a fixed, fast multiplicative one, not std's SipHash: lookups are of names an
+/// upstream chose, but the table holds only the policy's names and never changes after load, so
+/// no choice of looked-up names can lengthen a probe (HashDoS needs inserts); a probe ends at the
+/// first empty slot, at most as far as the policy's own longest cluster. Each slot keeps its
+/// name's hash, so a probe compares bytes only on a full hash match.
+struct ExactTable {
+    /// `(hash, entry + 1)`; `entry + 1 == 0`: an empty slot.
+    slots: Box<[(u32, u32)]>,
+    /// `64 - log2(slots.len())`: a hash's top bits pick its first slot.
+    shift: u32,
+    entries: Box<[ExactEntry]>,
+}
+
+/// An exact name (after its prefix) and its rules, in policy order.
+type ExactEntry = (Box<[u8]>, Box<[RuleIndex]>);
+
+impl ExactTable {
+    fn build(map: foldhash::HashMap<Box<[u8]>, Vec<RuleIndex>>) -> Self {
+        let entries: Box<[ExactEntry]> = map
+            .into_iter()
+            .map(|(name, rules)| (name, rules.into_boxed_slice()))
+            .collect();
+        let size = (entries.len() * 2).next_power_of_two().max(2);
+        let shift = 64 - size.trailing_zeros();
+        let mut slots = vec![(0_u32, 0_u32); size].into_boxed_slice();
+        for (i, (name, _)) in entries.iter().enumerate() {
+            let hash = name_hash(name);
+            let mut at = (hash >> shift) as usize;
+            while slots[at].1 != 0 {
+                at = (at + 1) & (size - 1);
+            }
+            // At most `u32::MAX` rules (`RuleIndex`), so the entry count fits.
+            slots[at] = (hash as u32, u32::try_from(i + 1).unwrap_or(u32::MAX));
+        }
+        ExactTable {
+            slots,
+            shift,
+            entries,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn get(&self, name: &[u8]) -> Option<&[RuleIndex]> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let hash = name_hash(name);
+        let mask = self.slots.len() - 1;
+        let mut at = (hash >> self.shift) as usize;
+        loop {
+            let (slot_hash, entry) = self.slots[at];
+            if entry == 0 {
+                return None;
+            }
+            if slot_hash == hash as u32 {
+                let (key, rules) = &self.entries[entry as usize - 1];
+                if **key == *name {
+                    return Some(rules);
+                }
+            }
+            at = (at + 1) & mask;
+        }
+    }
+}
+
+/// A fast hash of a cookie name: FxHash-style over 8-byte words, the length mixed in, short
+/// names read as a few loads (no copy of the tail).
+fn name_hash(name: &[u8]) -> u64 {
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+    let mix = |hash: u64, word: u64| (hash.rotate_left(26) ^ word).wrapping_mul(K);
+    let len = name.len();
+    let mut hash = (len as u64).wrapping_mul(K);
+    if len > 8 {
+        let mut rest = name;
+        while rest.len() > 8 {
+            hash = mix(hash, word_at(rest, 0));
+            rest = &rest[8..];
+        }
+        // The last 8 bytes, overlapping the words before when the length is not a multiple of 8.
+        hash = mix(hash, word_at(name, len - 8));
+    } else if len >= 4 {
+        // The first and the last 4 bytes (overlapping below 8): with the length, every byte counts.
+        hash = mix(
+            hash,
+            u64::from(half_at(name, 0)) | (u64::from(half_at(name, len - 4)) << 32),
+        );
+    } else if len > 0 {
+        let word = u64::from(name[0]) | (u64::from(name[len / 2]) << 8) | (u64::from(name[len - 1]) << 16);
+        hash = mix(hash, word);
+    }
+    // Fold the well-mixed high half into the low half kept in each slot.
+    hash ^ (hash >> 32)
+}
+
+fn word_at(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0_u8; 8];
+    word.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(word)
+}
+
+fn half_at(bytes: &[u8], at: usize) -> u32 {
+    let mut half = [0_u8; 4];
+    half.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(half)
+}
 
 type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
@@ -53,7 +158,7 @@ pub(crate) enum Found {
 pub(crate) struct NameMatcher {
     /// Exact names after their prefix, one map per [`NamePrefix`] (so the prefix is matched
     /// case-insensitively without building a key).
-    exact: [ExactMap; 3],
+    exact: [ExactTable; 3],
     patterns: Option<Patterns>,
 }
 
@@ -96,7 +201,7 @@ impl std::fmt::Debug for NameMatcher {
         f.debug_struct("NameMatcher")
             .field(
                 "exact_names",
-                &self.exact.iter().map(ExactMap::len).sum::<usize>(),
+                &self.exact.iter().map(ExactTable::len).sum::<usize>(),
             )
             .field("patterns", &self.patterns.as_ref().map_or(0, |p| p.rules.len()))
             .finish()
@@ -173,7 +278,7 @@ impl NameMatcher {
                 caches: Pool::new(make),
             })
         };
-        let exact = exact.map(|m| m.into_iter().map(|(k, v)| (k, v.into_boxed_slice())).collect());
+        let exact = exact.map(ExactTable::build);
         Ok((Self { exact, patterns }, Groups { groups }))
     }
 
@@ -223,5 +328,41 @@ impl NameMatcher {
         ids.iter()
             .flat_map(|&id| patterns.rules[id].iter().copied())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exact_table_finds_every_name_and_nothing_else() {
+        for count in [0_u32, 1, 2, 3, 7, 100, 5_000] {
+            let mut map: foldhash::HashMap<Box<[u8]>, Vec<RuleIndex>> = foldhash::HashMap::default();
+            for i in 0..count {
+                map.insert(
+                    format!("cookie_{i}").into_bytes().into_boxed_slice(),
+                    vec![i, i + 1],
+                );
+            }
+            let table = ExactTable::build(map);
+            assert_eq!(table.len(), count as usize);
+            assert!(table.slots.len() >= 2 * table.len());
+            for i in 0..count {
+                let name = format!("cookie_{i}");
+                assert_eq!(table.get(name.as_bytes()), Some(&[i, i + 1][..]), "{name}");
+            }
+            for miss in [
+                "",
+                "cookie_",
+                "cookie_-1",
+                "Cookie_1",
+                "cookie_1 ",
+                "a_very_long_cookie_name_0",
+            ] {
+                assert_eq!(table.get(miss.as_bytes()), None, "{miss}");
+            }
+            assert_eq!(table.get(format!("cookie_{count}").as_bytes()), None);
+        }
     }
 }
