@@ -12,12 +12,12 @@ fn fora() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/fora.toml"))
 }
 
-/// A fresh directory for this test's files.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cookie-warden-bad-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory for this test's files, removed when dropped (also when the test fails).
+fn scratch(test: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("cookie-warden-bad-{test}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
@@ -74,7 +74,8 @@ fn check(path: &Path, needles: &[&str]) -> String {
 
 #[test]
 fn an_empty_policy_file_is_named_in_the_error() {
-    let dir = scratch("empty");
+    let temp = scratch("empty");
+    let dir = temp.path();
     let path = write(&dir, "empty.toml", b"");
     // Regression: the missing `version` was attributed to "policy", not to the file.
     check(&path, &["empty.toml: version: missing key `version`"]);
@@ -82,7 +83,8 @@ fn an_empty_policy_file_is_named_in_the_error() {
 
 #[test]
 fn binary_garbage_and_invalid_utf8_are_named() {
-    let dir = scratch("garbage");
+    let temp = scratch("garbage");
+    let dir = temp.path();
     let garbage: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
@@ -98,7 +100,8 @@ fn binary_garbage_and_invalid_utf8_are_named() {
 
 #[test]
 fn a_50_mb_policy_file_gets_a_short_error() {
-    let dir = scratch("huge");
+    let temp = scratch("huge");
+    let dir = temp.path();
     let mut text = b"version = 1\n".to_vec();
     text.extend(std::iter::repeat_n(b'x', 50 * 1024 * 1024));
     let path = write(&dir, "huge.toml", &text);
@@ -109,7 +112,8 @@ fn a_50_mb_policy_file_gets_a_short_error() {
 
 #[test]
 fn deeply_nested_tables_and_arrays_are_errors_not_crashes() {
-    let dir = scratch("deep");
+    let temp = scratch("deep");
+    let dir = temp.path();
     let arrays = format!(
         "version = 1\na = {}{}\n",
         "[".repeat(100_000),
@@ -131,7 +135,8 @@ fn deeply_nested_tables_and_arrays_are_errors_not_crashes() {
 
 #[test]
 fn wrong_types_and_unknown_keys_are_each_named_with_their_key() {
-    let dir = scratch("types");
+    let temp = scratch("types");
+    let dir = temp.path();
     let path = write(
         &dir,
         "types.toml",
@@ -151,7 +156,8 @@ fn wrong_types_and_unknown_keys_are_each_named_with_their_key() {
 
 #[test]
 fn missing_files_and_directories_are_named() {
-    let dir = scratch("missing");
+    let temp = scratch("missing");
+    let dir = temp.path();
     let missing = dir.join("nope.toml");
     check(&missing, &["nope.toml", "no such file"]);
     check(&dir, &["it is a directory"]);
@@ -263,7 +269,8 @@ fn bad_cli_arguments_exit_2_naming_the_argument() {
 
 #[test]
 fn bad_har_files_are_named_with_the_json_path() {
-    let dir = scratch("har");
+    let temp = scratch("har");
+    let dir = temp.path();
     let fora = fora();
     let fora = fora.to_str().unwrap();
     let cases: [(&str, &[u8], &str); 5] = [
@@ -288,7 +295,8 @@ fn bad_har_files_are_named_with_the_json_path() {
 
 #[test]
 fn har_files_with_huge_strings_are_judged_without_panic() {
-    let dir = scratch("har-huge");
+    let temp = scratch("har-huge");
+    let dir = temp.path();
     let value = "v".repeat(8 * 1024 * 1024);
     let har = format!(
         r#"{{"log": {{"version": "1.2", "creator": {{"name": "t", "version": "1"}}, "entries": [{{

@@ -24,11 +24,12 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A fresh directory for this test's policy files.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cookie-warden-check-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory for this test's policy files, removed when dropped (also when the test fails).
+fn scratch(test: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("cookie-warden-check-{test}-"))
+        .tempdir()
+        .unwrap()
 }
 
 #[test]
@@ -78,7 +79,8 @@ fn env_overrides_show_in_the_summary_and_unrelated_variables_are_ignored() {
 
 #[test]
 fn a_broken_policy_exits_2_listing_every_error() {
-    let dir = scratch("broken");
+    let temp = scratch("broken");
+    let dir = temp.path();
     let path = dir.join("broken.toml");
     std::fs::write(
         &path,
@@ -118,12 +120,12 @@ colour = "blue"
         6,
         "{stderr}"
     );
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
 fn a_missing_or_unparsable_file_exits_2_naming_it() {
-    let dir = scratch("missing");
+    let temp = scratch("missing");
+    let dir = temp.path();
     let out = check(&dir.join("absent.toml"), &[]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -146,5 +148,4 @@ fn a_missing_or_unparsable_file_exits_2_naming_it() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("syntax.toml"), "{stderr}");
-    std::fs::remove_dir_all(dir).unwrap();
 }
