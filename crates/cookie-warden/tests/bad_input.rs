@@ -76,7 +76,7 @@ fn check(path: &Path, needles: &[&str]) -> String {
 fn an_empty_policy_file_is_named_in_the_error() {
     let temp = scratch("empty");
     let dir = temp.path();
-    let path = write(&dir, "empty.toml", b"");
+    let path = write(dir, "empty.toml", b"");
     // Regression: the missing `version` was attributed to "policy", not to the file.
     check(&path, &["empty.toml: version: missing key `version`"]);
 }
@@ -88,10 +88,10 @@ fn binary_garbage_and_invalid_utf8_are_named() {
     let garbage: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
-    let path = write(&dir, "garbage.toml", &garbage);
+    let path = write(dir, "garbage.toml", &garbage);
     check(&path, &["garbage.toml", "utf-8"]);
     let path = write(
-        &dir,
+        dir,
         "latin1.toml",
         b"version = 1\n[[cookie]]\nname = \"caf\xe9\"\n",
     );
@@ -104,7 +104,7 @@ fn a_50_mb_policy_file_gets_a_short_error() {
     let dir = temp.path();
     let mut text = b"version = 1\n".to_vec();
     text.extend(std::iter::repeat_n(b'x', 50 * 1024 * 1024));
-    let path = write(&dir, "huge.toml", &text);
+    let path = write(dir, "huge.toml", &text);
     // Regression: the TOML error quoted the whole 50 MB line (and a 50 MB caret line): 100 MB of
     // stderr. Lines of messages are now clipped.
     check(&path, &["huge.toml", "line 2"]);
@@ -119,18 +119,15 @@ fn deeply_nested_tables_and_arrays_are_errors_not_crashes() {
         "[".repeat(100_000),
         "]".repeat(100_000)
     );
-    check(&write(&dir, "arrays.toml", arrays.as_bytes()), &["arrays.toml"]);
+    check(&write(dir, "arrays.toml", arrays.as_bytes()), &["arrays.toml"]);
     let tables = format!(
         "version = 1\na = {}1{}\n",
         "{ b = ".repeat(100_000),
         " }".repeat(100_000)
     );
-    check(&write(&dir, "tables.toml", tables.as_bytes()), &["tables.toml"]);
+    check(&write(dir, "tables.toml", tables.as_bytes()), &["tables.toml"]);
     let headers = format!("version = 1\n[{}]\n", vec!["t"; 20_000].join("."));
-    check(
-        &write(&dir, "headers.toml", headers.as_bytes()),
-        &["headers.toml"],
-    );
+    check(&write(dir, "headers.toml", headers.as_bytes()), &["headers.toml"]);
 }
 
 #[test]
@@ -138,7 +135,7 @@ fn wrong_types_and_unknown_keys_are_each_named_with_their_key() {
     let temp = scratch("types");
     let dir = temp.path();
     let path = write(
-        &dir,
+        dir,
         "types.toml",
         b"version = \"one\"\nnope = 1\n[enforcement]\nmode = 5\nfoo = true\n[[cookie]]\nname = [1]\n",
     );
@@ -160,7 +157,7 @@ fn missing_files_and_directories_are_named() {
     let dir = temp.path();
     let missing = dir.join("nope.toml");
     check(&missing, &["nope.toml", "no such file"]);
-    check(&dir, &["it is a directory"]);
+    check(dir, &["it is a directory"]);
     let fora = fora();
     let fora = fora.to_str().unwrap();
     let har = dir.join("nope.har");
@@ -285,7 +282,7 @@ fn bad_har_files_are_named_with_the_json_path() {
         ("binary.har", b"\xff\xfe\x00\x01{", "binary.har"),
     ];
     for (name, bytes, place) in cases {
-        let path = write(&dir, name, bytes);
+        let path = write(dir, name, bytes);
         let out = run(&["audit", "--config", fora, path.to_str().unwrap()], &[]);
         assert_usage_error(&out, &[name, place]);
         let out = run(&["discover", path.to_str().unwrap()], &[]);
@@ -305,7 +302,7 @@ fn har_files_with_huge_strings_are_judged_without_panic() {
   "response": {{"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "cookies": [], "headers": [{{"name": "Set-Cookie", "value": "x={value}"}}, {{"name": "{value}", "value": "1"}}], "content": {{"size": 0, "mimeType": "text/plain"}}, "redirectURL": "", "headersSize": -1, "bodySize": 0}},
   "cache": {{}}, "timings": {{"send": 0, "wait": 0, "receive": 0}}}}]}}}}"#
     );
-    let path = write(&dir, "huge.har", har.as_bytes());
+    let path = write(dir, "huge.har", har.as_bytes());
     let out = run(
         &[
             "audit",

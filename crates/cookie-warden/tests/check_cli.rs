@@ -134,7 +134,7 @@ fn a_missing_or_unparsable_file_exits_2_naming_it() {
         "{stderr}"
     );
 
-    let out = check(&dir, &[]);
+    let out = check(dir, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("it is a directory"),
