@@ -28,12 +28,12 @@ pub(crate) struct Fields;
 impl<'writer> FormatFields<'writer> for Fields {
     fn format_fields<R: RecordFields>(&self, writer: Writer<'writer>, fields: R) -> fmt::Result {
         let mut visitor = Visitor {
-            writer,
+            writer: Buffered::new(writer),
             is_empty: true,
             result: Ok(()),
         };
         fields.record(&mut visitor);
-        visitor.result
+        visitor.result.and_then(|()| visitor.writer.flush())
     }
 }
 
@@ -60,28 +60,30 @@ where
             return self.stock.format_event(ctx, writer, event);
         }
         timestamp(&mut writer)?;
-        writer.write_str(level(meta.level()))?;
+        let mut out = Buffered::new(writer.by_ref());
+        out.write_str(level(meta.level()))?;
         if let Some(scope) = ctx.event_scope() {
             let mut seen = false;
             for span in scope.from_root() {
-                writer.write_str(span.metadata().name())?;
+                out.write_str(span.metadata().name())?;
                 seen = true;
                 let extensions = span.extensions();
                 if let Some(fields) = extensions.get::<FormattedFields<N>>() {
                     if !fields.is_empty() {
-                        writer.write_char('{')?;
-                        writer.write_str(fields)?;
-                        writer.write_char('}')?;
+                        out.write_char('{')?;
+                        out.write_str(fields)?;
+                        out.write_char('}')?;
                     }
                 }
-                writer.write_char(':')?;
+                out.write_char(':')?;
             }
             if seen {
-                writer.write_char(' ')?;
+                out.write_char(' ')?;
             }
         }
-        writer.write_str(meta.target())?;
-        writer.write_str(": ")?;
+        out.write_str(meta.target())?;
+        out.write_str(": ")?;
+        out.flush()?;
         ctx.format_fields(writer.by_ref(), event)?;
         writer.write_char('\n')
     }
@@ -184,9 +186,54 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     (year, month, day)
 }
 
+/// Collects small writes in a buffer on the stack and passes them on in one, to spare the line
+/// buffer behind a [`Writer`] a call (and a growth, for a span's fields) per piece.
+struct Buffered<'writer> {
+    writer: Writer<'writer>,
+    buffer: [u8; 512],
+    len: usize,
+}
+
+impl<'writer> Buffered<'writer> {
+    fn new(writer: Writer<'writer>) -> Self {
+        Self {
+            writer,
+            buffer: [0; 512],
+            len: 0,
+        }
+    }
+
+    fn sanitizes_ansi_escapes(&self) -> bool {
+        self.writer.sanitizes_ansi_escapes()
+    }
+
+    /// Passes on what is buffered.
+    fn flush(&mut self) -> fmt::Result {
+        // Whole `str`s only were buffered.
+        let buffered = std::str::from_utf8(&self.buffer[..self.len]).map_err(|_| fmt::Error)?;
+        self.writer.write_str(buffered)?;
+        self.len = 0;
+        Ok(())
+    }
+}
+
+impl fmt::Write for Buffered<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.len + s.len() > self.buffer.len() {
+            self.flush()?;
+            if s.len() > self.buffer.len() {
+                return self.writer.write_str(s);
+            }
+        }
+        self.buffer[self.len..self.len + s.len()].copy_from_slice(s.as_bytes());
+        self.len += s.len();
+        Ok(())
+    }
+}
+
 /// Writes fields as `DefaultVisitor` does with ANSI off.
 struct Visitor<'writer> {
-    writer: Writer<'writer>,
+    writer: Buffered<'writer>,
     is_empty: bool,
     result: fmt::Result,
 }
@@ -513,6 +560,8 @@ mod tests {
             tracing::trace!(target: "cookie_warden", error = &lone as &(dyn std::error::Error + 'static));
         });
         drop(_entered);
+        let long = "ab\"c".repeat(200);
+        tracing::info!(target: "other", first = long.as_str(), second = %long, third = long.as_str(), "{}", &long[..300]);
         tracing::info!(target: "other", message = "an explicit message field", n = u64::MAX, m = i64::MIN);
         tracing::info!(target: "other", bytes = tracing::field::debug(b"\x00\xff"), "{} formatted {:?}", 1, "two");
     }
@@ -557,7 +606,7 @@ mod tests {
         tracing::subscriber::with_default(subscriber, emit_everything);
 
         let (stock, lean) = (stock.lines(), lean.lines());
-        assert_eq!(stock.len(), 8, "{stock:#?}");
+        assert_eq!(stock.len(), 9, "{stock:#?}");
         assert_eq!(lean.len(), stock.len(), "{lean:#?}");
         for (stock, lean) in stock.iter().zip(&lean) {
             assert_eq!(split_timestamp(lean), split_timestamp(stock));
