@@ -91,7 +91,7 @@ impl ExactTable {
             }
             if slot_hash == hash as u32 {
                 let (key, rules) = &self.entries[entry as usize - 1];
-                if **key == *name {
+                if same_name(key, name) {
                     return Some(rules);
                 }
             }
@@ -127,6 +127,24 @@ fn name_hash(name: &[u8]) -> u64 {
     }
     // Fold the well-mixed high half into the low half kept in each slot.
     hash ^ (hash >> 32)
+}
+
+/// `a == b`, reading short names as a few words instead of calling `memcmp`.
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    if len > 16 {
+        return a == b;
+    }
+    if len >= 8 {
+        return word_at(a, 0) == word_at(b, 0) && word_at(a, len - 8) == word_at(b, len - 8);
+    }
+    if len >= 4 {
+        return half_at(a, 0) == half_at(b, 0) && half_at(a, len - 4) == half_at(b, len - 4);
+    }
+    a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 fn word_at(bytes: &[u8], at: usize) -> u64 {
@@ -334,6 +352,21 @@ impl NameMatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_compare_byte_for_byte_at_every_length() {
+        let name: Vec<u8> = (0..40_u8).map(|i| b'a' + i % 26).collect();
+        for len in 0..name.len() {
+            let a = &name[..len];
+            assert!(same_name(a, a));
+            assert!(!same_name(a, &name[..len + 1]));
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 0x20;
+                assert!(!same_name(a, &b), "{len} {at}");
+            }
+        }
+    }
 
     #[test]
     fn the_exact_table_finds_every_name_and_nothing_else() {
