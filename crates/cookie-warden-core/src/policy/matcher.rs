@@ -11,6 +11,9 @@
 //! match it reports is a whole-name match, and a search walks the name's bytes once whatever the
 //! number of patterns (DFA states are built on first use and cached).
 //!
+//! A name shorter than every pattern's shortest match, or whose first byte no pattern's match
+//! starts with (both computed at build), skips the automaton.
+//!
 //! A lookup allocates nothing once warm: the hash lookup borrows the name, the overlapping state
 //! lives on the stack, and the DFA's cache comes from a pool that is filled on a thread's first
 //! search.
@@ -159,6 +162,33 @@ fn half_at(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(half)
 }
 
+/// What every name some pattern matches has: at least `min_len` bytes, and a first byte in the
+/// returned set. Both are lower bounds, safe to skip the automaton on: the least
+/// `minimum_len` of the patterns as parsed for the automaton, and every byte on which the
+/// automaton's anchored start state does not go dead (a byte it cannot tell is counted in).
+fn pattern_bounds(dfa: &DFA, regexes: &[String], config: &syntax::Config) -> (usize, [u64; 4]) {
+    let min_len = regexes
+        .iter()
+        .map(|regex| match syntax::parse_with(regex, config) {
+            // `None`: the pattern matches nothing.
+            Ok(hir) => hir.properties().minimum_len().unwrap_or(usize::MAX),
+            Err(_) => 0,
+        })
+        .min()
+        .unwrap_or(0);
+    let mut first_bytes = [u64::MAX; 4];
+    let mut cache = dfa.create_cache();
+    let input = Input::new(&b""[..]).anchored(Anchored::Yes);
+    if let Ok(start) = dfa.start_state_forward(&mut cache, &input) {
+        for b in 0..=u8::MAX {
+            if matches!(dfa.next_state(&mut cache, start, b), Ok(next) if next.is_dead()) {
+                first_bytes[usize::from(b >> 6)] &= !(1 << (b & 63));
+            }
+        }
+    }
+    (min_len, first_bytes)
+}
+
 type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
 /// What the matcher found for one name.
@@ -182,12 +212,30 @@ pub(crate) struct NameMatcher {
 
 struct Patterns {
     dfa: DFA,
+    /// No pattern matches a name shorter than this (the least `minimum_len` of the patterns).
+    min_len: usize,
+    /// Bit `b` set: some pattern may match a name whose first byte is `b` (the automaton's
+    /// anchored start state does not go dead on `b`). A name whose first byte is not in the set
+    /// matches no pattern.
+    first_bytes: [u64; 4],
     /// The rules of each automaton pattern id, in policy order.
     rules: Vec<Box<[RuleIndex]>>,
     caches: Pool<Cache, CacheFn>,
 }
 
 impl Patterns {
+    /// `false` only when no pattern can match `name`: a check of a few instructions before the
+    /// automaton runs.
+    fn may_match(&self, name: &[u8]) -> bool {
+        if name.len() < self.min_len {
+            return false;
+        }
+        match name.first() {
+            Some(&b) => self.first_bytes[usize::from(b >> 6)] & (1 << (b & 63)) != 0,
+            None => true,
+        }
+    }
+
     /// Calls `each` with every pattern id that matches the whole of `name`, in no particular order.
     fn for_each_match(&self, name: &[u8], mut each: impl FnMut(usize)) {
         let mut cache = self.caches.get();
@@ -269,8 +317,9 @@ impl NameMatcher {
             None
         } else {
             let regexes: Vec<String> = wild.iter().map(|(p, _)| format!(r"(?:{})\z", p.regex)).collect();
+            let syntax_config = syntax::Config::new().utf8(false).unicode(false);
             let dfa = DFA::builder()
-                .syntax(syntax::Config::new().utf8(false).unicode(false))
+                .syntax(syntax_config)
                 .thompson(
                     thompson::Config::new()
                         .utf8(false)
@@ -285,10 +334,13 @@ impl NameMatcher {
                 )
                 .build_many(&regexes)
                 .map_err(|err| format!("the name patterns do not compile together: {err}"))?;
+            let (min_len, first_bytes) = pattern_bounds(&dfa, &regexes, &syntax_config);
             let for_caches = dfa.clone();
             let make: CacheFn = Box::new(move || for_caches.create_cache());
             Some(Patterns {
                 dfa,
+                min_len,
+                first_bytes,
                 rules: wild
                     .into_iter()
                     .map(|(_, rules)| rules.into_boxed_slice())
@@ -311,7 +363,7 @@ impl NameMatcher {
             }
             not_here = rules.first().copied();
         }
-        if let Some(patterns) = &self.patterns {
+        if let Some(patterns) = self.patterns.as_ref().filter(|p| p.may_match(name)) {
             // Pattern ids are in order of specificity: the smallest id wins.
             let (mut best_here, mut best_any) = (usize::MAX, usize::MAX);
             patterns.for_each_match(name, |id| {
@@ -352,6 +404,64 @@ impl NameMatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pattern_bounds_never_skip_a_name_a_pattern_matches() {
+        let config = syntax::Config::new().utf8(false).unicode(false);
+        let sets: [&[&str]; 4] = [
+            &["saplb_.*", "refreshToken_[A-Z]+_SAPEP", r"_pk_id\..*"],
+            &["(?i:__host-)ab[0-9]*", "x?y", "b"],
+            &[".*", "abc"],
+            &["", "q.{3}"],
+        ];
+        let mut names: Vec<Vec<u8>> = vec![Vec::new()];
+        for a in 0..=u8::MAX {
+            names.push(vec![a]);
+            for b in [b'b', b'y', b'_', b'a', 0xff] {
+                names.push(vec![a, b]);
+            }
+        }
+        for name in [
+            "saplb_",
+            "saplb_1",
+            "refreshToken_AB_SAPEP",
+            "_pk_id.1",
+            "_pk_id",
+            "__HoSt-ab12",
+            "__Host-ab",
+            "__host-a",
+            "xy",
+            "qabc",
+            "qab",
+            "abc",
+        ] {
+            names.push(name.as_bytes().to_vec());
+        }
+        for set in sets {
+            let regexes: Vec<String> = set.iter().map(|r| format!(r"(?:{r})\z")).collect();
+            let dfa = DFA::builder()
+                .syntax(config)
+                .configure(DFA::config().match_kind(MatchKind::All))
+                .build_many(&regexes)
+                .unwrap();
+            let (min_len, first_bytes) = pattern_bounds(&dfa, &regexes, &config);
+            let mut cache = dfa.create_cache();
+            let mut skipped = 0;
+            for name in &names {
+                let input = Input::new(name).anchored(Anchored::Yes);
+                let matched = dfa.try_search_fwd(&mut cache, &input).unwrap().is_some();
+                let may = name.len() >= min_len
+                    && name
+                        .first()
+                        .is_none_or(|&b| first_bytes[usize::from(b >> 6)] & (1 << (b & 63)) != 0);
+                assert!(may || !matched, "{set:?} {name:?}");
+                skipped += usize::from(!may);
+            }
+            if set[0] == "saplb_.*" {
+                assert!(skipped > 0, "{set:?}");
+            }
+        }
+    }
 
     #[test]
     fn names_compare_byte_for_byte_at_every_length() {
