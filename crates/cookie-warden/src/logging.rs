@@ -12,6 +12,8 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
+#[cfg(test)]
+mod captured;
 mod json;
 mod text;
 

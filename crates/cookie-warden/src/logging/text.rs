@@ -264,24 +264,13 @@ impl Visitor<'_> {
         if !self.start(field) {
             return;
         }
-        let mut digits = [0u8; 21];
-        let mut at = digits.len();
-        let mut rest = value;
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        if negative {
-            at -= 1;
-            digits[at] = b'-';
-        }
+        let mut buffer = itoa::Buffer::new();
+        let digits = buffer.format(value);
         self.result = self.name(field).and_then(|()| {
-            self.writer
-                .write_str(std::str::from_utf8(&digits[at..]).map_err(|_| fmt::Error)?)
+            if negative {
+                self.writer.write_char('-')?;
+            }
+            self.writer.write_str(digits)
         });
     }
 }
@@ -462,44 +451,10 @@ impl fmt::Display for Sources<'_> {
 
 #[cfg(test)]
 mod tests {
-    use std::io;
-    use std::sync::{Arc, Mutex};
-
-    use tracing_subscriber::fmt::MakeWriter;
     use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
-
-    /// Collects what a subscriber writes.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl io::Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl<'a> MakeWriter<'a> for Captured {
-        type Writer = Captured;
-        fn make_writer(&'a self) -> Self::Writer {
-            self.clone()
-        }
-    }
-
-    impl Captured {
-        fn lines(&self) -> Vec<String> {
-            String::from_utf8(self.0.lock().unwrap().clone())
-                .unwrap()
-                .lines()
-                .map(str::to_owned)
-                .collect()
-        }
-    }
+    use crate::logging::captured::Captured;
 
     #[derive(Debug)]
     struct Outer(Inner);
