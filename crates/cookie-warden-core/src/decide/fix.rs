@@ -7,11 +7,9 @@
 //! bytes; the property test below proves it equal to the real parse.
 
 use crate::request::RequestUrl;
+use crate::set_cookie;
 use crate::set_cookie::prefix::CookiePrefix;
-use crate::set_cookie::{
-    AttributeCounts, MAX_ATTRIBUTE_VALUE_LEN, MAX_NAME_VALUE_LEN, Rejection, SameSite, SetCookie,
-    default_path,
-};
+use crate::set_cookie::{AttributeCounts, MAX_ATTRIBUTE_VALUE_LEN, SameSite, SetCookie};
 
 /// How a fix changes the cookie's expiry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +81,7 @@ impl<'p> Correction<'p> {
 /// duplicate, invalid or oversized attribute and none of the ambiguities those cause; the name,
 /// value and Domain come from the accepted header (so no control byte, and a Domain that
 /// domain-matches the host); what a correction changes (`Secure`, the Path, the Domain's removal)
-/// can make a browser drop the line, which [`rejection`] checks as the parser does.
+/// can make a browser drop the line, which the parser's own rejection check decides.
 pub(super) fn as_reparsed<'a>(mut fixed: SetCookie<'a>, url: &RequestUrl<'_>) -> SetCookie<'a> {
     let mut counts = AttributeCounts {
         path: u16::from(fixed.path.is_some()),
@@ -110,44 +108,10 @@ pub(super) fn as_reparsed<'a>(mut fixed: SetCookie<'a>, url: &RequestUrl<'_>) ->
     flags.expires_year_out_of_range = false;
     flags.host_prefix_path_not_slash =
         CookiePrefix::of(fixed.name) == Some(CookiePrefix::Host) && fixed.path != Some(b"/");
-    fixed.rejection = rejection(&fixed, url);
+    // Control bytes and the Domain checks cannot newly fail after a fix: the rest in the parser's order.
+    fixed.rejection = set_cookie::rejection(&fixed, false, CookiePrefix::of(fixed.name), url, None);
     fixed.unparsed_attributes = &[];
     fixed
-}
-
-/// The parser's rejections (§5.7, CHIPS) that depend on the cookie's fields, in its order;
-/// control bytes and the Domain checks cannot newly fail after a fix (see [`as_reparsed`]).
-fn rejection(cookie: &SetCookie<'_>, url: &RequestUrl<'_>) -> Option<Rejection> {
-    if cookie.name.len() + cookie.value.len() > MAX_NAME_VALUE_LEN {
-        return Some(Rejection::NameValueTooLong);
-    }
-    if cookie.name.is_empty() && cookie.value.is_empty() {
-        return Some(Rejection::EmptyNameAndValue);
-    }
-    if cookie.secure && !url.secure {
-        return Some(Rejection::SecureFromInsecureOrigin);
-    }
-    if cookie.same_site == SameSite::None && !cookie.secure {
-        return Some(Rejection::SameSiteNoneWithoutSecure);
-    }
-    match CookiePrefix::of(cookie.name) {
-        Some(CookiePrefix::Secure) if !cookie.secure => return Some(Rejection::SecurePrefix),
-        Some(CookiePrefix::Host)
-            if !cookie.secure
-                || cookie.domain.is_some()
-                || cookie.path.unwrap_or(default_path(url.path).as_bytes()) != b"/" =>
-        {
-            return Some(Rejection::HostPrefix);
-        }
-        _ => {}
-    }
-    if cookie.name.is_empty() && CookiePrefix::of(cookie.value).is_some() {
-        return Some(Rejection::NamelessPrefix);
-    }
-    if cookie.partitioned && !cookie.secure {
-        return Some(Rejection::PartitionedWithoutSecure);
-    }
-    None
 }
 
 #[cfg(test)]

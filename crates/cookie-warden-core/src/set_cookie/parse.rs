@@ -144,8 +144,9 @@ fn read_attributes<'h>(cookie: &mut SetCookie<'h>, seen: &mut Seen<'h>, header: 
     }
 }
 
-/// The first reason, in the draft's order, why a browser drops the line.
-fn rejection(
+/// The first reason, in the draft's order, why a browser drops the line (also how `decide` checks a
+/// fix it builds without parsing it again).
+pub(crate) fn rejection(
     cookie: &SetCookie<'_>,
     control: bool,
     prefix: Option<CookiePrefix>,
