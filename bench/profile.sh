@@ -23,6 +23,8 @@ BIN=${BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release}   # the binaries (follows 
 
 log() { printf 'profile: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 command -v valgrind >/dev/null || die "valgrind missing (Debian: apt-get install valgrind)"
 command -v curl >/dev/null || die "curl missing (Debian: apt-get install curl)"
@@ -30,20 +32,7 @@ for binary in cookie-warden bench-upstream bench-app; do
     [[ -x $BIN/$binary ]] || die "$BIN/$binary missing: cargo build --release -p cookie-warden -p cookie-warden-bench-servers"
 done
 mkdir -p "$OUT"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/cookie-warden-profile.XXXXXX")
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+start_scratch cookie-warden-profile
 
 # wait_listening FILE: the `listening on http://ADDR` line a server prints, at most 60 s (valgrind starts slowly).
 wait_listening() {

@@ -27,6 +27,8 @@ BIN=${BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release}   # the binaries (follows 
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 # --- what the bench needs, installed from Debian when missing ------------------------------------------------
 apt_install() {
@@ -70,21 +72,8 @@ for binary in "${binaries[@]}"; do
 done
 
 # --- servers: started here, stopped on exit -------------------------------------------------------------------
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/cookie-warden-bench.XXXXXX")
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+start_scratch cookie-warden-bench
 mkdir -p "$OUT"
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # wait_http ADDR NAME: until ADDR answers HTTP, at most 10 s.
 wait_http() {
