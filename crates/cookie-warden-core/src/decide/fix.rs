@@ -101,15 +101,15 @@ pub(super) fn as_reparsed<'a>(mut fixed: SetCookie<'a>, url: &RequestUrl<'_>) ->
         counts.oversize = 1;
     }
     fixed.attributes = counts;
+    let prefix = CookiePrefix::of(fixed.name);
     let flags = &mut fixed.ambiguities;
     flags.max_age_invalid_after_valid = false;
     flags.max_age_plus_sign = false;
     flags.expires_invalid_after_valid = false;
     flags.expires_year_out_of_range = false;
-    flags.host_prefix_path_not_slash =
-        CookiePrefix::of(fixed.name) == Some(CookiePrefix::Host) && fixed.path != Some(b"/");
+    flags.host_prefix_path_not_slash = prefix == Some(CookiePrefix::Host) && fixed.path != Some(b"/");
     // Control bytes and the Domain checks cannot newly fail after a fix: the rest in the parser's order.
-    fixed.rejection = set_cookie::rejection(&fixed, false, CookiePrefix::of(fixed.name), url, None);
+    fixed.rejection = set_cookie::rejection(&fixed, false, prefix, url, None);
     fixed.unparsed_attributes = &[];
     fixed
 }

@@ -28,6 +28,7 @@ use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind};
 
 use crate::policy::name::{NamePattern, NamePrefix, PatternKind};
+use crate::set_cookie::{half_at, word_at};
 
 /// A rule's index in the policy (`cookie[i]`).
 pub(crate) type RuleIndex = u32;
@@ -148,18 +149,6 @@ fn same_name(a: &[u8], b: &[u8]) -> bool {
         return half_at(a, 0) == half_at(b, 0) && half_at(a, len - 4) == half_at(b, len - 4);
     }
     a.iter().zip(b).all(|(x, y)| x == y)
-}
-
-fn word_at(bytes: &[u8], at: usize) -> u64 {
-    let mut word = [0_u8; 8];
-    word.copy_from_slice(&bytes[at..at + 8]);
-    u64::from_le_bytes(word)
-}
-
-fn half_at(bytes: &[u8], at: usize) -> u32 {
-    let mut half = [0_u8; 4];
-    half.copy_from_slice(&bytes[at..at + 4]);
-    u32::from_le_bytes(half)
 }
 
 /// What every name some pattern matches has: at least `min_len` bytes, and a first byte in the

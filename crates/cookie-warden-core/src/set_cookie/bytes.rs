@@ -35,10 +35,18 @@ const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
 
 /// The eight bytes at `at` as a little-endian word.
 #[inline]
-fn word_at(bytes: &[u8], at: usize) -> u64 {
+pub(crate) fn word_at(bytes: &[u8], at: usize) -> u64 {
     let mut eight = [0u8; 8];
     eight.copy_from_slice(&bytes[at..at + 8]);
     u64::from_le_bytes(eight)
+}
+
+/// The four bytes at `at` as a little-endian half word.
+#[inline]
+pub(crate) fn half_at(bytes: &[u8], at: usize) -> u32 {
+    let mut four = [0u8; 4];
+    four.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(four)
 }
 
 /// The classic "has zero byte" test for `needle`, one high bit per matching byte: exact for the

@@ -49,6 +49,7 @@ use std::fmt;
 
 pub use ambiguity::Ambiguities;
 pub use attributes::{AttributeCounts, AttributeKind, MAX_ATTRIBUTE_VALUE_LEN, RawAttribute, RawAttributes};
+pub(crate) use bytes::{half_at, word_at};
 pub(crate) use parse::rejection;
 pub use parse::{MAX_NAME_VALUE_LEN, parse};
 pub use rejection::Rejection;
