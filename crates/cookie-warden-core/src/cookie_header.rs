@@ -97,7 +97,8 @@ impl<'h> Iterator for Pairs<'h> {
 impl std::iter::FusedIterator for Pairs<'_> {}
 
 /// The value of the first pair named exactly `name`, if any. Browsers send the cookie with the
-/// longest Path first, so the first is the most specific one.
+/// longest Path first, so the first is the most specific one. The value is a part of `header`
+/// (a subslice, never a copy), so its place in the header can be worked out from it.
 pub fn find<'h>(header: &'h [u8], name: &[u8]) -> Option<&'h [u8]> {
     pairs(header)
         .find(|pair| pair.name == name)

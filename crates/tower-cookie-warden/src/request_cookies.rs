@@ -56,8 +56,10 @@ fn find_consent(headers: &HeaderMap, name: &[u8]) -> Option<(HeaderValue, Range<
     headers.get_all(COOKIE).iter().find_map(|header| {
         let bytes = header.as_bytes();
         let value = cookie_header::find(bytes, name)?;
-        // `value` is a part of `bytes`: its offset there, without scanning the header again.
+        // `value` is a part of `bytes` (as `find` promises): its offset there, without scanning
+        // the header again.
         let start = value.as_ptr() as usize - bytes.as_ptr() as usize;
+        debug_assert!(start + value.len() <= bytes.len() && &bytes[start..start + value.len()] == value);
         let mut header = header.clone();
         header.set_sensitive(true);
         Some((header, start..start + value.len()))
