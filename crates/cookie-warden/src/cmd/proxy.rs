@@ -88,9 +88,7 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     if cpus == 1 {
         tokio::runtime::Builder::new_current_thread().enable_all().build()
     } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(cpus)
-            .enable_all()
-            .build()
+        // tokio's own default: a worker per CPU, or `TOKIO_WORKER_THREADS`.
+        tokio::runtime::Builder::new_multi_thread().enable_all().build()
     }
 }
