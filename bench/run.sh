@@ -21,7 +21,7 @@ TARGETS=${TARGETS:-upstream axum-bare axum-layer proxy nginx-plain nginx-flags}
 ROUTES=${ROUTES:-set-cookies plain}
 PROXY_EXTRA_ARGS=${PROXY_EXTRA_ARGS:-}      # appended to `cookie-warden proxy ...`
 PROXY_LOG=${PROXY_LOG:-/dev/null}           # where the proxy's log lines go (a file fills fast: 2 per request)
-SKIP_BUILD=${SKIP_BUILD:-}                  # set to reuse target/release binaries as they are
+SKIP_BUILD=${SKIP_BUILD:-}                  # set to reuse the binaries in $BIN as they are (set BIN only with it)
 OUT=${OUT:-$ROOT/target/bench-load/$(date -u +%Y%m%dT%H%M%SZ)}
 BIN=${BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release}   # the binaries (follows CARGO_TARGET_DIR)
 
