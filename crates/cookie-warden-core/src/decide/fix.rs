@@ -83,6 +83,7 @@ impl<'p> Correction<'p> {
 /// domain-matches the host); what a correction changes (`Secure`, the Path, the Domain's removal)
 /// can make a browser drop the line, which the parser's own rejection check decides.
 pub(super) fn as_reparsed<'a>(mut fixed: SetCookie<'a>, url: &RequestUrl<'_>) -> SetCookie<'a> {
+    fixed.path = fixed.canonical_path();
     let mut counts = AttributeCounts {
         path: u16::from(fixed.path.is_some()),
         domain: u16::from(fixed.domain.is_some()),

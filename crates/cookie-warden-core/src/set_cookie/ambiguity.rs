@@ -41,10 +41,11 @@ pub struct Ambiguities {
     pub nameless_value_has_equals: bool,
     /// The name starts with `__Host-` (case-insensitive) and the last Path attribute (of those
     /// ≤ 1024 bytes, before the draft's default-path substitution) is absent or not exactly `/`.
-    /// Chromium requires a literal `Path=/`; the draft accepts any Path that resolves to `/`
-    /// (`Path=foo` at a request path of `/`) and, for an accepted `__Host-` cookie, no Path at all
-    /// when the default path is `/`. Fixed by a canonical form that writes `Path=/` explicitly
-    /// (set [`super::SetCookie::path`] to `Some(b"/")` before serialising).
+    /// Chromium requires a literal `Path=/`; the draft accepts any Path attribute that resolves to
+    /// `/` (`Path=foo` or `Path=` at a request path of `/`). Without any Path attribute both drop
+    /// the line (§5.7 step 21, [`super::Rejection::HostPrefix`]), so the flag only matters on an
+    /// accepted line with such a Path. Fixed by the canonical form, which writes `Path=/` for a
+    /// `__Host-` cookie whose Path attribute was defaulted.
     pub host_prefix_path_not_slash: bool,
 }
 

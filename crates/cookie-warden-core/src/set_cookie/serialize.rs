@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::date::days_from_civil;
+use super::prefix::CookiePrefix;
 use super::{SameSite, SetCookie};
 
 impl SetCookie<'_> {
@@ -34,7 +35,7 @@ impl SetCookie<'_> {
             out.push(b'=');
         }
         out.extend_from_slice(self.value);
-        if let Some(path) = self.path {
+        if let Some(path) = self.canonical_path() {
             out.extend_from_slice(b"; Path=");
             out.extend_from_slice(path);
         }
@@ -70,6 +71,21 @@ impl SetCookie<'_> {
         let mut out = Vec::with_capacity(self.name.len() + self.value.len() + 96);
         self.write_canonical(&mut out);
         out
+    }
+}
+
+impl<'h> SetCookie<'h> {
+    /// The Path the canonical form writes: [`SetCookie::path`], or `/` for a `__Host-` cookie whose
+    /// Path attribute the draft replaced by the default path. An accepted `__Host-` cookie has the
+    /// path `/` and must carry a Path attribute (§5.7 step 21), so the canonical form writes the
+    /// one value that the draft and Chromium (which wants a literal `Path=/`) both accept.
+    pub(crate) fn canonical_path(&self) -> Option<&'h [u8]> {
+        match self.path {
+            None if self.attributes.path > 0 && CookiePrefix::of(self.name) == Some(CookiePrefix::Host) => {
+                Some(b"/")
+            }
+            path => path,
+        }
     }
 }
 
