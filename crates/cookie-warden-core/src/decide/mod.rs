@@ -14,7 +14,7 @@
 //!
 //! | violation | action |
 //! |---|---|
-//! | the browser would drop the line (`malformed`; `oversize` for name+value over 4096 bytes; `prefix_violation` for a broken `__Secure-`/`__Host-` prefix; `same_site_none_insecure`) | `enforcement.malformed` (strip / block): a fix would set a cookie the upstream's header never set |
+//! | the browser would drop the line (`malformed`; `oversize` for name+value over 4096 bytes; `prefix_violation` for a broken `__Secure-`/`__Host-`/`__Http-`/`__Host-Http-` prefix; `same_site_none_insecure`) | `enforcement.malformed` (strip / block): a fix would set a cookie the upstream's header never set |
 //! | `unlisted`, `out_of_scope` | `enforcement.unlisted` (strip / block) |
 //! | `consent_missing` | always strip: whether a visitor consented is not the upstream's fault, and a block would break the site for every visitor who declined |
 //! | attributes (`not_session`, `lifetime_exceeded`, `missing_expiry`, `missing_secure`, `missing_http_only`, `weak_same_site`, `path_mismatch`, `domain_not_allowed`), an attribute value over 1024 bytes (`oversize`: browsers ignore it), `ambiguous` | `enforcement.noncompliant` (fix / strip / block) |
@@ -368,9 +368,10 @@ fn rejection_kind(rejection: Rejection) -> ViolationKind {
     match rejection {
         Rejection::NameValueTooLong => ViolationKind::Oversize,
         Rejection::SameSiteNoneWithoutSecure => ViolationKind::SameSiteNoneInsecure,
-        Rejection::NamelessPrefix | Rejection::SecurePrefix | Rejection::HostPrefix => {
-            ViolationKind::PrefixViolation
-        }
+        Rejection::NamelessPrefix
+        | Rejection::SecurePrefix
+        | Rejection::HostPrefix
+        | Rejection::HttpPrefix => ViolationKind::PrefixViolation,
         _ => ViolationKind::Malformed,
     }
 }
@@ -392,11 +393,14 @@ fn rejection_detail(rejection: Rejection) -> Reason<'static> {
         }
         Rejection::SameSiteNoneWithoutSecure => "a browser drops this header: SameSite=None without Secure",
         Rejection::NamelessPrefix => {
-            "a browser drops this header: a nameless cookie whose value starts with __Secure- or __Host-"
+            "a browser drops this header: a nameless cookie whose value starts with __Secure-, __Host- or __Http-"
         }
         Rejection::SecurePrefix => "a browser drops this header: a __Secure- cookie without Secure",
         Rejection::HostPrefix => {
             "a browser drops this header: a __Host- cookie needs Secure, Path=/ and no Domain"
+        }
+        Rejection::HttpPrefix => {
+            "a browser drops this header: a __Http- or __Host-Http- cookie needs Secure and HttpOnly"
         }
         Rejection::PartitionedWithoutSecure => "a browser drops this header: Partitioned without Secure",
     }))

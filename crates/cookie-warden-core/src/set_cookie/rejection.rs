@@ -29,10 +29,16 @@ pub enum Rejection {
     /// §5.7 step 20: a `__Secure-` name (case-insensitive) without `Secure`.
     SecurePrefix,
     /// §5.7 step 21: a `__Host-` name (case-insensitive) without `Secure`, with a Domain
-    /// attribute (not host-only), or whose path is not `/`.
+    /// attribute (not host-only), without a Path attribute (the draft requires one even where the
+    /// default path is `/`: `__Host-sid=1; Secure` is dropped), or whose path is not `/`.
     HostPrefix,
+    /// draft-ietf-httpbis-layered-cookies: a `__Http-` name (case-insensitive) without `Secure` or
+    /// without `HttpOnly`, or a `__Host-Http-` name that meets the `__Host-` rules but lacks
+    /// `HttpOnly`. Enforced by Chromium 156 and Firefox ESR 153 (see [`super::prefix`]).
+    HttpPrefix,
     /// §5.7 step 22: a nameless cookie whose value starts with `__Secure-` or `__Host-`
-    /// (case-insensitive), which would read back as a prefixed name.
+    /// (case-insensitive), which would read back as a prefixed name; Chromium 156 treats a value
+    /// starting with `__Http-` the same way (see [`super::prefix`]).
     NamelessPrefix,
     /// CHIPS: `Partitioned` without `Secure`.
     PartitionedWithoutSecure,
@@ -52,6 +58,7 @@ impl Rejection {
             Rejection::SameSiteNoneWithoutSecure => "same_site_none_without_secure",
             Rejection::SecurePrefix => "secure_prefix",
             Rejection::HostPrefix => "host_prefix",
+            Rejection::HttpPrefix => "http_prefix",
             Rejection::NamelessPrefix => "nameless_prefix",
             Rejection::PartitionedWithoutSecure => "partitioned_without_secure",
         }
