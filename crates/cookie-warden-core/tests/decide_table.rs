@@ -219,6 +219,12 @@ const REJECTED_KINDS: &[Case] = &[
     case("prefix-secure-missing", PUBLIC, "__Secure-pref=dark; SameSite=Strict", Verdict::Strip, &[PrefixViolation], None),
     case("prefix-host-any-case", PUBLIC, "__HOST-csrf=t; Path=/; HttpOnly; SameSite=Lax", Verdict::Strip, &[PrefixViolation], None),
     case("prefix-nameless", PUBLIC, "__Host-x; Secure; Path=/", Verdict::Strip, &[PrefixViolation], None),
+    // draft-22 §5.7 needs a Path attribute for __Host- even where the default path is `/`.
+    case("prefix-host-without-path", PUBLIC, "__Host-csrf=t; Secure; HttpOnly; SameSite=Lax", Verdict::Strip, &[PrefixViolation], None),
+    // Layered cookies: __Http- and __Host-Http- need Secure and HttpOnly (Chromium 156, Firefox ESR 153).
+    case("prefix-http-without-http-only", PUBLIC, "__Http-csrf=t; Secure; SameSite=Lax", Verdict::Strip, &[PrefixViolation], None),
+    case("prefix-host-http-without-http-only", PUBLIC, "__Host-Http-csrf=t; Secure; Path=/; SameSite=Lax", Verdict::Strip, &[PrefixViolation], None),
+    case("prefix-nameless-http", PUBLIC, "__Http-x; Secure; HttpOnly", Verdict::Strip, &[PrefixViolation], None),
 ];
 
 #[rustfmt::skip]
@@ -227,7 +233,6 @@ const AMBIGUOUS: &[Case] = &[
     case("ambiguous-invalid-after-valid", LOGIN, "refreshToken_AB_SAPEP=x; Max-Age=120; Max-Age=abc; Secure; SameSite=Lax", Verdict::Fix, &[Ambiguous], Some("refreshToken_AB_SAPEP=x; Max-Age=120; Secure; SameSite=Lax")),
     case("ambiguous-expires-after-valid", PUBLIC, "ai_session=x; Expires=Tue, 14 Nov 2023 22:33:20 GMT; Expires=garbage; Secure; SameSite=Lax", Verdict::Fix, &[Ambiguous], Some("ai_session=x; Expires=Tue, 14 Nov 2023 22:33:20 GMT; Secure; SameSite=Lax")),
     case("ambiguous-year-1600", PUBLIC, "ai_session=x; Max-Age=600; Expires=Fri, 01 Jan 1600 00:00:00 GMT; Secure; SameSite=Lax", Verdict::Fix, &[Ambiguous], Some("ai_session=x; Max-Age=600; Secure; SameSite=Lax")),
-    case("ambiguous-host-without-path", PUBLIC, "__Host-csrf=t; Secure; HttpOnly; SameSite=Lax", Verdict::Fix, &[Ambiguous], Some("__Host-csrf=t; Path=/; Secure; HttpOnly; SameSite=Lax")),
     case("ambiguous-host-relative-path", PUBLIC, "__Host-csrf=t; Path=foo; Secure; HttpOnly; SameSite=Lax", Verdict::Fix, &[Ambiguous], Some("__Host-csrf=t; Path=/; Secure; HttpOnly; SameSite=Lax")),
     // The draft ignores a year-1600 Expires, Chromium deletes: judged and written as a deletion.
     case("ambiguous-year-1600-deletion", PUBLIC, "sid=; Expires=Fri, 01 Jan 1600 00:00:00 GMT", Verdict::Fix, &[Ambiguous], Some("sid=; Max-Age=0")),

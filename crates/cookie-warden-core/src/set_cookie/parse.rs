@@ -5,7 +5,7 @@ use super::bytes::{contains_byte, find_end_and_equals, has_control_or_tab, has_f
 use super::date::{DateError, parse_cookie_date};
 use super::domain::{DomainOutcome, check_domain};
 use super::max_age::{MaxAge, parse_max_age};
-use super::prefix::CookiePrefix;
+use super::prefix::{CookiePrefix, is_http_prefixed};
 use super::{Ambiguities, Rejection, SameSite, SetCookie, default_path};
 use crate::request::RequestUrl;
 
@@ -176,13 +176,18 @@ pub(crate) fn rejection(
         Some(CookiePrefix::Host)
             if !cookie.secure
                 || cookie.domain.is_some()
+                || (cookie.path.is_none() && cookie.attributes.path == 0)
                 || cookie.path.unwrap_or(default_path(url.path).as_bytes()) != b"/" =>
         {
             return Some(Rejection::HostPrefix);
         }
         _ => {}
     }
-    if cookie.name.is_empty() && CookiePrefix::of(cookie.value).is_some() {
+    if is_http_prefixed(cookie.name) && !(cookie.secure && cookie.http_only) {
+        return Some(Rejection::HttpPrefix);
+    }
+    if cookie.name.is_empty() && (CookiePrefix::of(cookie.value).is_some() || is_http_prefixed(cookie.value))
+    {
         return Some(Rejection::NamelessPrefix);
     }
     if cookie.partitioned && !cookie.secure {

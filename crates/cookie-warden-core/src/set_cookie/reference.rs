@@ -46,17 +46,29 @@ fn kind_of(name: &[u8]) -> AttributeKind {
 enum Prefix {
     Secure,
     Host,
+    /// `__Http-` (layered cookies): Secure and HttpOnly.
+    Http,
+    /// `__Host-Http-` (layered cookies): the `__Host-` rules, then HttpOnly.
+    HostHttp,
 }
 
 fn prefix_of(name: &[u8]) -> Option<Prefix> {
     let starts = |p: &[u8]| name.len() >= p.len() && name[..p.len()].eq_ignore_ascii_case(p);
     if starts(b"__secure-") {
         Some(Prefix::Secure)
+    } else if starts(b"__host-http-") {
+        Some(Prefix::HostHttp)
     } else if starts(b"__host-") {
         Some(Prefix::Host)
+    } else if starts(b"__http-") {
+        Some(Prefix::Http)
     } else {
         None
     }
+}
+
+fn is_host(prefix: Option<Prefix>) -> bool {
+    matches!(prefix, Some(Prefix::Host | Prefix::HostHttp))
 }
 
 /// The model: same signature and result as [`super::parse`].
@@ -146,8 +158,7 @@ pub(crate) fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h>
     }
     ambiguities.tab_in_name_or_value = name.contains(&b'\t') || value.contains(&b'\t');
     ambiguities.nameless_value_has_equals = name.is_empty() && value.contains(&b'=');
-    ambiguities.host_prefix_path_not_slash =
-        prefix_of(name) == Some(Prefix::Host) && last_path != Some(&b"/"[..]);
+    ambiguities.host_prefix_path_not_slash = is_host(prefix_of(name)) && last_path != Some(&b"/"[..]);
     cookie.ambiguities = ambiguities;
 
     let control = header.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f);
@@ -165,12 +176,17 @@ pub(crate) fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h>
         Some(Rejection::SameSiteNoneWithoutSecure)
     } else if prefix_of(name) == Some(Prefix::Secure) && !cookie.secure {
         Some(Rejection::SecurePrefix)
-    } else if prefix_of(name) == Some(Prefix::Host)
+    } else if is_host(prefix_of(name))
         && (!cookie.secure
             || cookie.domain.is_some()
+            || last_path.is_none()
             || cookie.path.unwrap_or(default_path(url.path).as_bytes()) != b"/")
     {
         Some(Rejection::HostPrefix)
+    } else if matches!(prefix_of(name), Some(Prefix::Http | Prefix::HostHttp))
+        && (!cookie.secure || !cookie.http_only)
+    {
+        Some(Rejection::HttpPrefix)
     } else if name.is_empty() && prefix_of(value).is_some() {
         Some(Rejection::NamelessPrefix)
     } else if cookie.partitioned && !cookie.secure {
@@ -196,6 +212,8 @@ mod tests {
                 "a.b.example.co.uk",
                 "10.0.0.1",
                 "github.io",
+                "www.web-platform.test",
+                "localhost",
             ]),
             prop::sample::select(vec!["/", "/dir/page", ""]),
         )
@@ -209,8 +227,10 @@ mod tests {
                 "Expires", "expires", "EXPIRES", "Max-Age", "max-age", "MAX\rAGE", "Max_Age", "Domain",
                 "DOMAIN", "Path", "pAtH", "Secure", "secure", "HttpOnly", "httponly", "SameSite",
                 "samesite", "Partitioned", "PARTITIONED", "partitionex", "Lax", "strict", "None",
-                "__Host-", "__host-", "__Secure-", "__SECURE-", "_", "__", "=", ";", " ", "\t", "  ",
-                "/", "example.com", ".Example.COM", "www.example.com", "com", "co.uk", "github.io",
+                "__Host-", "__host-", "__Secure-", "__SECURE-", "__Http-", "__hTTP-", "__Host-Http-",
+                "__host-http-", "Http-", "_", "__", "=", ";", " ", "\t", "  ",
+                "/", "example.com", ".Example.COM", "www.example.com", "com", "co.uk", "github.io", "test",
+                ".test", "web-platform.test", "localhost",
                 "10.0.0.1", "60", "-1", "+60", "0", "99999999999999999999",
                 "Wed, 09 Jun 2021 10:18:14 GMT", "Thu, 09-Jun-33 10:18:14", "Sun, 06 Nov 1994 08:49:37 GMT",
                 "Thu, 10 Sep 1600 20:00:00 GMT", "Jan, 09 Jun 2033 10:18:14 GMT", "\u{7f}", "\x00",
