@@ -233,6 +233,7 @@ const AMBIGUOUS: &[Case] = &[
     case("ambiguous-invalid-after-valid", LOGIN, "refreshToken_AB_SAPEP=x; Max-Age=120; Max-Age=abc; Secure; SameSite=Lax", Verdict::Fix, &[Ambiguous], Some("refreshToken_AB_SAPEP=x; Max-Age=120; Secure; SameSite=Lax")),
     case("ambiguous-expires-after-valid", PUBLIC, "ai_session=x; Expires=Tue, 14 Nov 2023 22:33:20 GMT; Expires=garbage; Secure; SameSite=Lax", Verdict::Fix, &[Ambiguous], Some("ai_session=x; Expires=Tue, 14 Nov 2023 22:33:20 GMT; Secure; SameSite=Lax")),
     case("ambiguous-year-1600", PUBLIC, "ai_session=x; Max-Age=600; Expires=Fri, 01 Jan 1600 00:00:00 GMT; Secure; SameSite=Lax", Verdict::Fix, &[Ambiguous], Some("ai_session=x; Max-Age=600; Secure; SameSite=Lax")),
+    case("ambiguous-host-dot-domain", PUBLIC, "__Host-csrf=t; Path=/; Domain=.; Secure; HttpOnly; SameSite=Lax", Verdict::Fix, &[Ambiguous], Some("__Host-csrf=t; Path=/; Secure; HttpOnly; SameSite=Lax")),
     case("ambiguous-host-relative-path", PUBLIC, "__Host-csrf=t; Path=foo; Secure; HttpOnly; SameSite=Lax", Verdict::Fix, &[Ambiguous], Some("__Host-csrf=t; Path=/; Secure; HttpOnly; SameSite=Lax")),
     // The draft ignores a year-1600 Expires, Chromium deletes: judged and written as a deletion.
     case("ambiguous-year-1600-deletion", PUBLIC, "sid=; Expires=Fri, 01 Jan 1600 00:00:00 GMT", Verdict::Fix, &[Ambiguous], Some("sid=; Max-Age=0")),

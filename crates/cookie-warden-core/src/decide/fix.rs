@@ -109,6 +109,7 @@ pub(super) fn as_reparsed<'a>(mut fixed: SetCookie<'a>, url: &RequestUrl<'_>) ->
     flags.expires_invalid_after_valid = false;
     flags.expires_year_out_of_range = false;
     flags.host_prefix_path_not_slash = prefix == Some(CookiePrefix::Host) && fixed.path != Some(b"/");
+    flags.host_prefix_domain_attribute = prefix == Some(CookiePrefix::Host) && fixed.domain.is_some();
     // Control bytes and the Domain checks cannot newly fail after a fix: the rest in the parser's order.
     fixed.rejection = set_cookie::rejection(&fixed, false, prefix, url, None);
     fixed.unparsed_attributes = &[];

@@ -47,6 +47,14 @@ pub struct Ambiguities {
     /// accepted line with such a Path. Fixed by the canonical form, which writes `Path=/` for a
     /// `__Host-` cookie whose Path attribute was defaulted.
     pub host_prefix_path_not_slash: bool,
+    /// The name starts with `__Host-` (case-insensitive) and the last Domain attribute (of those
+    /// ≤ 1024 bytes) has a value that is not empty. The draft can still read such a cookie as
+    /// host-only and store it: `Domain=.`, or a Domain equal to a request host that is itself a
+    /// public suffix (`Domain=localhost` from `localhost`, §5.7 step 9). Chromium 156 drops every
+    /// `__Host-` line whose last Domain is not empty (measured; Firefox ESR 153 drops `Domain=.`
+    /// and keeps `Domain=localhost`). Fixed by the canonical form, which writes no Domain for a
+    /// host-only cookie.
+    pub host_prefix_domain_attribute: bool,
 }
 
 impl Ambiguities {
@@ -71,6 +79,7 @@ impl Ambiguities {
             (self.tab_in_name_or_value, "tab_in_name_or_value"),
             (self.nameless_value_has_equals, "nameless_value_has_equals"),
             (self.host_prefix_path_not_slash, "host_prefix_path_not_slash"),
+            (self.host_prefix_domain_attribute, "host_prefix_domain_attribute"),
         ]
         .into_iter()
         .filter_map(|(set, name)| set.then_some(name))

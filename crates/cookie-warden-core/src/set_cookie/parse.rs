@@ -87,6 +87,8 @@ pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
         tab_in_name_or_value: tab,
         nameless_value_has_equals: name.is_empty() && contains_byte(value, b'='),
         host_prefix_path_not_slash: prefix == Some(CookiePrefix::Host) && seen.last_path != Some(b"/"),
+        host_prefix_domain_attribute: prefix == Some(CookiePrefix::Host)
+            && seen.last_domain.is_some_and(|domain| !domain.is_empty()),
     };
     cookie.rejection = rejection(&cookie, control, prefix, url, domain_rejection);
     cookie

@@ -141,6 +141,43 @@ mod tests {
     }
 
     #[test]
+    fn host_prefix_with_a_host_only_domain_attribute_is_ambiguous() {
+        let localhost = RequestUrl {
+            host: "localhost",
+            ..ROOT
+        };
+        for (header, url) in [
+            ("__Host-sid=1; Secure; Path=/; Domain=.", &ROOT),
+            ("__Host-sid=1; Secure; Path=/; Domain=localhost", &localhost),
+            (
+                "__host-http-sid=1; Secure; HttpOnly; Path=/; Domain=LOCALHOST",
+                &localhost,
+            ),
+        ] {
+            let cookie = parse(header.as_bytes(), url);
+            assert_eq!((cookie.rejection, &cookie.domain), (None, &None), "{header}");
+            assert!(cookie.ambiguities.host_prefix_domain_attribute, "{header}");
+            let canonical = cookie.to_canonical();
+            let again = parse(&canonical, url);
+            assert!(
+                again.ambiguities.is_empty() && again.rejection.is_none(),
+                "{header}"
+            );
+        }
+        // An empty last Domain is no Domain for Chromium either (measured).
+        let empty = parse(b"__Host-sid=1; Secure; Path=/; Domain=", &ROOT);
+        assert!(empty.ambiguities.is_empty() && empty.rejection.is_none());
+        // A real domain cookie is dropped by every reading.
+        let domain = parse(b"__Host-sid=1; Secure; Path=/; Domain=example.com", &ROOT);
+        assert_eq!(domain.rejection, Some(Rejection::HostPrefix));
+        assert!(
+            !parse(b"sid=1; Domain=.", &ROOT)
+                .ambiguities
+                .host_prefix_domain_attribute
+        );
+    }
+
+    #[test]
     fn http_prefix_needs_secure_and_http_only() {
         assert_eq!(reject("__Http-sid=1; Secure; HttpOnly"), None);
         assert_eq!(

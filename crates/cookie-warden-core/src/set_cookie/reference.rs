@@ -159,6 +159,8 @@ pub(crate) fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h>
     ambiguities.tab_in_name_or_value = name.contains(&b'\t') || value.contains(&b'\t');
     ambiguities.nameless_value_has_equals = name.is_empty() && value.contains(&b'=');
     ambiguities.host_prefix_path_not_slash = is_host(prefix_of(name)) && last_path != Some(&b"/"[..]);
+    ambiguities.host_prefix_domain_attribute =
+        is_host(prefix_of(name)) && last_domain.is_some_and(|d: &[u8]| !d.is_empty());
     cookie.ambiguities = ambiguities;
 
     let control = header.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f);
