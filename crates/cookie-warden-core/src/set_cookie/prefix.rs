@@ -3,7 +3,7 @@
 //!
 //! `__Http-` and `__Host-Http-` (draft-ietf-httpbis-layered-cookies, "sane-set-cookie") are
 //! enforced by Debian's Chromium 156.0.8078.114 and by Firefox ESR 153.8.0, measured over DevTools
-//! and WebDriver BiDi on 2026-12-03 (`tests/tests/browser.rs`,
+//! and WebDriver BiDi on 2026-12-03 (`tests/tests/browser_prefixes.rs`,
 //! `chromium_enforces_the_http_prefixes_and_the_explicit_host_path`): both drop a `__Http-` line
 //! without `Secure` or without `HttpOnly` and a `__Host-Http-` line without `HttpOnly`, whatever
 //! the case of the prefix, from a header or from `document.cookie`; Chromium also drops a nameless
