@@ -42,7 +42,7 @@ fn kind_of(name: &[u8]) -> AttributeKind {
         .map_or(AttributeKind::Unknown, |&(_, kind)| kind)
 }
 
-#[derive(PartialEq)]
+#[derive(Clone, Copy, PartialEq)]
 enum Prefix {
     Secure,
     Host,
