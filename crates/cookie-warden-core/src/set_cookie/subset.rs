@@ -96,6 +96,7 @@
 use std::fmt;
 
 use super::attributes::MAX_ATTRIBUTE_VALUE_LEN;
+use super::bytes::position_of_either;
 use super::{AttributeKind, SetCookie};
 use crate::http_date::{ResponseTime, parse_strict_imf_fixdate};
 
@@ -239,10 +240,11 @@ static CLASS: [u8; 256] = {
     table
 };
 
-/// Whether every byte of `bytes` is in `class`.
+/// Whether every byte of `bytes` is in `class`: a branch-free fold (one load and one `and` a
+/// byte), since the bytes are almost always fine.
 #[inline(always)]
 fn all_in(bytes: &[u8], class: u8) -> bool {
-    bytes.iter().all(|&b| CLASS[usize::from(b)] & class != 0)
+    bytes.iter().fold(class, |acc, &b| acc & CLASS[usize::from(b)]) != 0
 }
 
 impl SetCookie<'_> {
@@ -278,43 +280,46 @@ impl SetCookie<'_> {
             return Err(Outside::Ambiguous);
         }
         let line = self.header;
-        // The pair: a token, `=`, the value, then the end or `;`.
-        let name_len = line
-            .iter()
-            .position(|&b| CLASS[usize::from(b)] & TCHAR == 0)
-            .unwrap_or(line.len());
-        if line.get(name_len) != Some(&b'=') || name_len == 0 {
+        // The pair: a token, `=`, the value, then the end or the first `;` (where the parser
+        // found the attributes to start).
+        let pair_end = line.len() - self.unparsed_attributes.len();
+        let name_len = self.name.len();
+        let pair_is_plain = name_len > 0
+            && line.get(name_len) == Some(&b'=')
+            && line.as_ptr() == self.name.as_ptr()
+            && name_len + 1 + self.value.len() == pair_end;
+        if !pair_is_plain {
             return Err(self.pair_problem(Outside::Name));
         }
-        let value_start = name_len + 1;
-        let value_len = match line[value_start..].iter().position(|&b| b == b';') {
-            Some(at) => at,
-            None => line.len() - value_start,
-        };
-        let value = &line[value_start..value_start + value_len];
-        let unquoted = match value {
+        if !all_in(self.name, TCHAR) {
+            return Err(Outside::Name);
+        }
+        let unquoted = match self.value {
             [b'"', inner @ .., b'"'] => inner,
-            _ => value,
+            value => value,
         };
         if !all_in(unquoted, COOKIE_OCTET) {
-            return Err(self.pair_problem(Outside::Value));
+            return Err(Outside::Value);
         }
-        read_attributes(&line[value_start + value_len..], self)
+        read_attributes(self.unparsed_attributes, self)
     }
 
-    /// What is wrong with a pair that is not `token=cookie-octets`: whitespace the parser trimmed
-    /// ([`Outside::Separator`]), else `otherwise`.
+    /// What is wrong with a pair that is not `name=value` from the first byte to the first `;`:
+    /// whitespace the parser trimmed ([`Outside::Separator`]), else `otherwise`.
     #[cold]
     fn pair_problem(&self, otherwise: Outside) -> Outside {
         let line = self.header;
-        let bare = line.len() - self.unparsed_attributes.len();
-        let pair = &line[..bare];
+        let pair = &line[..line.len() - self.unparsed_attributes.len()];
         let trimmed = pair.first().is_some_and(|b| matches!(b, b' ' | b'\t'))
             || pair.last().is_some_and(|b| matches!(b, b' ' | b'\t'))
             || pair
                 .windows(2)
                 .any(|w| matches!(w, [b' ' | b'\t', b'='] | [b'=', b' ' | b'\t']));
-        if trimmed { Outside::Separator } else { otherwise }
+        if trimmed && !self.name.is_empty() {
+            Outside::Separator
+        } else {
+            otherwise
+        }
     }
 }
 
@@ -324,12 +329,12 @@ fn read_attributes(mut rest: &[u8], cookie: &SetCookie<'_>) -> Result<(), Outsid
     let mut seen = 0u8;
     while !rest.is_empty() {
         // `rest` starts with `;`: exactly one space must follow, then the attribute.
-        let [b';', b' ', after @ ..] = rest else {
+        if rest.get(1) != Some(&b' ') {
             return Err(Outside::Separator);
-        };
-        let end = after.iter().position(|&b| b == b';').unwrap_or(after.len());
-        let piece = &after[..end];
-        rest = &after[end..];
+        }
+        let end = position_of_either(rest, 2, b';', b';');
+        let piece = &rest[2..end];
+        rest = &rest[end..];
         let (kind, value) = canonical_attribute(piece)?;
         let bit = 1u8 << (kind as u8);
         if seen & bit != 0 {
@@ -342,44 +347,32 @@ fn read_attributes(mut rest: &[u8], cookie: &SetCookie<'_>) -> Result<(), Outsid
 }
 
 /// The attribute kind and value of one piece in canonical spelling (`Path=/x`, `Secure`), or why
-/// it is not one.
+/// it is not one: one dispatch on the first byte, then fixed-length compares.
 #[inline]
 fn canonical_attribute(piece: &[u8]) -> Result<(Known, &[u8]), Outside> {
-    const VALUED: [(&[u8], Known); 5] = [
-        (b"Path=", Known::Path),
-        (b"Domain=", Known::Domain),
-        (b"Max-Age=", Known::MaxAge),
-        (b"Expires=", Known::Expires),
-        (b"SameSite=", Known::SameSite),
-    ];
-    const FLAGS: [(&[u8], Known); 3] = [
-        (b"Secure", Known::Secure),
-        (b"HttpOnly", Known::HttpOnly),
-        (b"Partitioned", Known::Partitioned),
-    ];
-    for (spelling, kind) in VALUED {
-        if let Some(value) = piece.strip_prefix(spelling) {
-            return Ok((kind, value));
-        }
-    }
-    for (spelling, kind) in FLAGS {
-        if let Some(after) = piece.strip_prefix(spelling) {
-            return match after {
-                [] => Ok((kind, after)),
-                [b'=', ..] => Err(Outside::FlagValue),
-                _ => Err(not_canonical(piece)),
-            };
-        }
-    }
-    Err(not_canonical(piece))
+    let (kind, name_len) = match piece.first() {
+        Some(b'P') if piece.starts_with(b"Path=") => (Known::Path, 5),
+        Some(b'P') if piece == b"Partitioned" => return Ok((Known::Partitioned, &[])),
+        Some(b'D') if piece.starts_with(b"Domain=") => (Known::Domain, 7),
+        Some(b'M') if piece.starts_with(b"Max-Age=") => (Known::MaxAge, 8),
+        Some(b'E') if piece.starts_with(b"Expires=") => (Known::Expires, 8),
+        Some(b'S') if piece == b"Secure" => return Ok((Known::Secure, &[])),
+        Some(b'S') if piece.starts_with(b"SameSite=") => (Known::SameSite, 9),
+        Some(b'H') if piece == b"HttpOnly" => return Ok((Known::HttpOnly, &[])),
+        _ => return Err(not_canonical(piece)),
+    };
+    Ok((kind, &piece[name_len..]))
 }
 
-/// Why a piece is not a canonical attribute: empty or padded ([`Outside::Separator`]), a known name
-/// spelled otherwise, or an unknown name.
+/// Why a piece is not a canonical attribute: a flag with a value, an empty or padded piece
+/// ([`Outside::Separator`]), a known name spelled otherwise, or an unknown name.
 #[cold]
 fn not_canonical(piece: &[u8]) -> Outside {
     let name_end = piece.iter().position(|&b| b == b'=').unwrap_or(piece.len());
     let name = &piece[..name_end];
+    if matches!(name, b"Secure" | b"HttpOnly" | b"Partitioned") {
+        return Outside::FlagValue;
+    }
     let trimmed = super::bytes::trim_wsp(name);
     if trimmed.is_empty()
         || trimmed.len() != name.len()
