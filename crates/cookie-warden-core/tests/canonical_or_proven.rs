@@ -242,3 +242,19 @@ impl WithDate for ResponseTime {
         ResponseTime { date, ..self }
     }
 }
+
+/// Firefox reads a UTF-8 name as Latin-1 (fuzz-firefox): a name outside the token grammar cannot be
+/// proven nor rewritten, so even a name a glob allows is stripped.
+#[test]
+fn a_name_that_is_not_a_token_is_stripped() {
+    let header = "_pk_id.\u{e9}=x; Max-Age=60; Secure; SameSite=Lax";
+    assert_eq!(
+        leaves(PUBLIC, header, clock(NOW)),
+        (Verdict::Strip, None, vec!["ambiguous"])
+    );
+    let proven = "_pk_id.e=x; Max-Age=60; Secure; SameSite=Lax";
+    assert_eq!(
+        leaves(PUBLIC, proven, clock(NOW)),
+        (Verdict::Allow, Some(proven.to_owned()), vec![])
+    );
+}

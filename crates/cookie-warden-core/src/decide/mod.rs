@@ -109,6 +109,7 @@ use crate::http_date::ResponseTime;
 use crate::policy::model::{Deletions, Mode, Noncompliant, StripOrBlock};
 use crate::policy::{CompiledPolicy, CompiledRule, NameMatch, ScopeId};
 use crate::request::{RequestContext, RequestUrl};
+use crate::set_cookie::subset::is_token;
 use crate::set_cookie::{Rejection, SetCookie, parse};
 
 use fix::{Correction, LifetimeFix};
@@ -268,7 +269,17 @@ impl<'p, 'r> Judge<'p, 'r> {
             Verdict::Allow => cookie.subset(time).is_err(),
             Verdict::Strip | Verdict::Block => false,
         };
-        if rewrite {
+        if rewrite && !is_token(cookie.name) {
+            // The name is the cookie and cannot be rewritten; outside the token grammar browsers
+            // read it differently (Firefox reads UTF-8 names as Latin-1): fail closed.
+            decision.violations.push(Violation {
+                kind: ViolationKind::Ambiguous,
+                detail: Detail(Reason::Text(
+                    "the cookie name is not an RFC 9110 token: browsers read such names differently".into(),
+                )),
+            });
+            decision.verdict = decision.verdict.max(Verdict::Strip);
+        } else if rewrite {
             if deletion {
                 correction.delete = true;
             } else if cookie.expires.is_some() && !time.expires_is_stable() && correction.lifetime.is_none() {

@@ -67,9 +67,11 @@
 //! and Domain (as the draft reads them) satisfy rule 6, with no ambiguity left, and (rule 7) written as a deletion when it is one or (rule 8) without Expires
 //! when the `Date` is lenient, is itself inside the subset: canonical output leaves byte for byte
 //! the second time (property-tested below, with the test-only reference parser reading every
-//! header inside the subset exactly as the parser does). A name, value, Path or Domain outside those
-//! rules cannot be rewritten without changing which cookie is set: such a header leaves canonical
-//! but is not proven (`proven: false` in `parse` and `eval`).
+//! header inside the subset exactly as the parser does). A name outside rule 2 cannot be rewritten
+//! (it is the cookie) and browsers read such names differently (Firefox reads UTF-8 names as
+//! Latin-1): `decide` strips such a header. A value, Path or Domain outside those rules cannot be
+//! rewritten without changing which cookie is set: such a header leaves canonical but is not proven
+//! (`proven: false` in `parse` and `eval`).
 //!
 //! # Cost
 //!
@@ -239,6 +241,12 @@ static CLASS: [u8; 256] = {
     }
     table
 };
+
+/// A non-empty RFC 9110 token: a name inside the subset. A name that is not one cannot be
+/// rewritten (it is the cookie), so `decide` strips an allowed header with such a name.
+pub fn is_token(name: &[u8]) -> bool {
+    !name.is_empty() && all_in(name, TCHAR)
+}
 
 /// Whether every byte of `bytes` is in `class`: a branch-free fold (one load and one `and` a
 /// byte), since the bytes are almost always fine.
