@@ -160,6 +160,25 @@ fn url_decides_secure_and_default_path() {
     assert_eq!(lines[0]["max_age"], 34_560_000);
 }
 
+/// `proven`: whether the line lies inside the subset every reader reads alike (issue 14).
+#[test]
+fn proven_says_whether_a_line_may_leave_byte_for_byte() {
+    let stdin = b"sid=1; Path=/; Secure; HttpOnly; SameSite=Lax\n\
+        sid=1; path=/; secure\n\
+        sid=1; Expires=Wed, 01 Jan 02030 00:00:00 GMT\n\
+        tracker=1; Expires=01 Jan 1999:00 2030 00:00:00\n\
+        tracker=; Max-Age=0\n\
+        a=1; Secure\n";
+    let lines = json_lines(&run(&["--url", "https://www.example.com/"], stdin));
+    let proven: Vec<&Value> = lines.iter().map(|line| &line["proven"]).collect();
+    assert_eq!(proven, [true, false, false, false, true, true]);
+    let lines = json_lines(&run(&["--url", "http://www.example.com/"], b"a=1; Secure\n"));
+    assert_eq!(
+        (&lines[0]["ignored"], &lines[0]["proven"]),
+        (&true.into(), &false.into())
+    );
+}
+
 #[test]
 fn empty_stdin_prints_nothing() {
     let output = run(&[], b"");

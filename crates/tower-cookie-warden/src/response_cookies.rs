@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use cookie_warden_core::consent::ConsentState;
 use cookie_warden_core::decision::{Decision, Verdict};
-use cookie_warden_core::http_date::parse_http_date;
+use cookie_warden_core::http_date::ResponseTime;
 use cookie_warden_core::policy::CompiledPolicy;
 use cookie_warden_core::policy::model::{Events, Mode};
 use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, DATE, Entry, SET_COOKIE};
@@ -65,10 +65,12 @@ impl Pending {
 
         // Host, scope and consent are worked out only for a response that sets cookies.
         let block = set_cookie && {
-            let now = headers
-                .get(DATE)
-                .and_then(|date| parse_http_date(date.as_bytes()))
-                .unwrap_or_else(unix_now);
+            // One rule for every shell: a strict Date is the time, else the clock (and an Expires
+            // then leaves as Max-Age).
+            let time = ResponseTime::of_response(
+                headers.get_all(DATE).iter().map(HeaderValue::as_bytes),
+                unix_now(),
+            );
             self.facts.resolve_host();
             let facts = &self.facts;
             let host = facts.host();
@@ -98,7 +100,7 @@ impl Pending {
             };
             judge_all(
                 headers,
-                |header| judge.decide(header, now),
+                |header| judge.decide(header, time),
                 enforced,
                 &base,
                 self.shared.on_decision.as_deref(),
@@ -247,7 +249,23 @@ fn judge_one<'p>(
     }
     let mut error = None;
     let outcome = match decision.verdict {
-        Verdict::Allow => return Outcome::Keep,
+        // Allowed, outside the proven subset: it leaves canonical, with no event (nothing was
+        // wrong with it); a canonical form that is not a header value cannot happen, but fails
+        // closed like a fix.
+        Verdict::Allow => {
+            return match decision
+                .rewritten
+                .take()
+                .map(|c| HeaderValue::from_maybe_shared(Bytes::from(c)))
+            {
+                None => Outcome::Keep,
+                Some(Ok(mut canonical)) => {
+                    canonical.set_sensitive(true);
+                    Outcome::Replace(canonical)
+                }
+                Some(Err(_)) => Outcome::Remove,
+            };
+        }
         Verdict::Strip => Outcome::Remove,
         Verdict::Block => {
             *block |= enforced;
@@ -369,7 +387,7 @@ fn blocked<B>(policy: &CompiledPolicy, version: http::Version) -> Response<Respo
     response
 }
 
-/// The clock, in unix seconds: only when the response carries no valid `Date`.
+/// The clock, in unix seconds: the time when the response carries no strict `Date`.
 fn unix_now() -> i64 {
     match SystemTime::now().duration_since(UNIX_EPOCH) {
         Ok(elapsed) => i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX),
@@ -412,6 +430,7 @@ mod tests {
             b"panic" => panic!("the stand-in core fails on purpose"),
             b"badfix" => decision(Verdict::Fix, name, Some(b"badfix=1\n; Secure")),
             b"fix" => decision(Verdict::Fix, name, Some(b"fix=1; Secure")),
+            b"canon" => decision(Verdict::Allow, name, Some(b"canon=1; Secure")),
             _ => decision(Verdict::Allow, name, None),
         }
     }
@@ -520,6 +539,29 @@ mod tests {
             (reports[2].0.as_slice(), reports[2].1, reports[2].3.as_deref()),
             (&b"fix"[..], "fixed", None)
         );
+    }
+
+    #[test]
+    fn an_allowed_header_outside_the_proven_subset_leaves_canonical_without_a_report() {
+        for enforced in [true, false] {
+            let mut headers = headers(&["a=1", "canon=1;secure", "b=2"]);
+            let block = judge_all(
+                &mut headers,
+                decide,
+                enforced,
+                &base(),
+                None,
+                &sink(|_| panic!("nothing was wrong: no report")),
+            );
+            assert!(!block);
+            let expected = if enforced {
+                ["a=1", "canon=1; Secure", "b=2"]
+            } else {
+                ["a=1", "canon=1;secure", "b=2"]
+            };
+            assert_eq!(set_cookies(&headers), expected, "enforced: {enforced}");
+            assert!(headers.get_all(SET_COOKIE).iter().all(|v| v.is_sensitive()));
+        }
     }
 
     #[test]

@@ -39,9 +39,15 @@ async fn allowed_headers_leave_byte_for_byte_in_order_and_marked_sensitive() {
         "keep_b=SENTINEL-b;Secure;HttpOnly;SameSite=Lax;Path=/x",
     ];
     let response = run(policy(POLICY), &cookies).await;
+    // `keep_b` is allowed but outside the proven subset (no space after `;`): it leaves in
+    // canonical form, in its place.
     assert_eq!(
         set_cookies(response.headers()),
-        [cookies[0], cookies[2], cookies[4]]
+        [
+            cookies[0],
+            cookies[2],
+            "keep_b=SENTINEL-b; Path=/x; Secure; HttpOnly; SameSite=Lax"
+        ]
     );
     assert!(
         response
@@ -225,6 +231,49 @@ async fn expiry_is_measured_against_the_date_header() {
             "date {date:?}"
         );
     }
+}
+
+/// Class 3 of issue 14: a `Date` that browsers read leniently (`UTC`, a year ago here) is not the
+/// time; the clock is, and the Expires leaves as a `Max-Age` against it, so that no reader's
+/// lifetime depends on that `Date`.
+#[tokio::test]
+async fn a_lenient_date_turns_expires_into_max_age_against_the_clock() {
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let expires = cookie_warden_core::set_cookie::ImfFixdate(clock + 600);
+    let cart: &'static str = Box::leak(
+        format!("cart=SENTINEL-cart; Expires={expires}; Secure; HttpOnly; SameSite=Lax").into_boxed_str(),
+    );
+    let date = cookie_warden_core::set_cookie::ImfFixdate(clock - 365 * 86_400)
+        .to_string()
+        .replace(" GMT", " UTC");
+    let date = HeaderValue::from_str(&date).unwrap();
+    let service = CookieWarden::new(
+        service_fn(move |_req: Request<Full<Bytes>>| {
+            let date = date.clone();
+            async move {
+                let mut response = response_with(&[cart], "");
+                response.headers_mut().insert(DATE, date);
+                Ok::<_, Infallible>(response)
+            }
+        }),
+        policy(POLICY),
+    );
+    let response = service
+        .oneshot(request("https://shop.example/", &[]))
+        .await
+        .unwrap();
+    let leaving = set_cookies(response.headers());
+    assert_eq!(leaving.len(), 1);
+    let rest = leaving[0]
+        .strip_prefix("cart=SENTINEL-cart; Max-Age=")
+        .unwrap_or_else(|| panic!("{leaving:?}"));
+    let (seconds, attributes) = rest.split_once(';').unwrap();
+    let seconds: i64 = seconds.parse().unwrap();
+    assert!((590..=600).contains(&seconds), "{seconds}");
+    assert_eq!(attributes, " Secure; HttpOnly; SameSite=Lax");
 }
 
 #[tokio::test]

@@ -140,7 +140,7 @@ impl Report {
         let judge = policy.judge(&request);
         for line in &exchange.set_cookies {
             self.headers += 1;
-            let decision = judge.decide(line.as_bytes(), exchange.now);
+            let decision = judge.decide(line.as_bytes(), exchange.time);
             self.record(&decision, &exchange.display_url);
         }
     }

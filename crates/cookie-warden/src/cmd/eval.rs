@@ -1,31 +1,36 @@
 //! `cookie-warden eval`: Set-Cookie values on stdin, one a line → one JSON decision a line, as the
 //! proxy and the layer would decide them for a request to `--url`.
 //!
-//! Each line: `{"input", "name", "rule", "scope", "verdict", "output", "violations": [{"kind",
-//! "detail"}]}`. `output` is the header that leaves (the input for `allow`, the canonical rewrite
-//! for `fix`, `null` for `strip` and `block`; in report-only mode the input leaves unchanged);
-//! `name` is the cookie name as a browser reads it. Bytes that are not UTF-8 follow `parse`'s
-//! convention: the field is `null` and `<field>_hex` holds the bytes in hex.
+//! Each line: `{"input", "proven", "name", "rule", "scope", "verdict", "output", "violations":
+//! [{"kind", "detail"}]}`. `proven` says whether the input lies inside the proven subset (see
+//! `cookie_warden_core::set_cookie::subset`) for this response's `Date`: only then may an allowed
+//! header leave byte for byte. `output` is the header that leaves (the input for an `allow` inside
+//! the subset, its canonical form for an `allow` outside it, the canonical rewrite for `fix`, `null`
+//! for `strip` and `block`; in report-only mode the input leaves unchanged); `name` is the cookie
+//! name as a browser reads it. Bytes that are not UTF-8 follow `parse`'s convention: the field is
+//! `null` and `<field>_hex` holds the bytes in hex.
 //!
 //! `--header 'Name: value'` supplies the request's `Cookie` (the consent cookie is read from it;
 //! several are joined), `Sec-GPC`, `Host` (replaces the URL's host) and the response's `Date`
-//! (the `now` that Expires is measured against; without it, the system clock).
+//! headers. The time follows the one rule of `ResponseTime::of_response`, as in the layer and the
+//! proxy: one strict IMF-fixdate `Date` is the `now` that Expires is measured against; without a
+//! `Date`, or with any other (`… UTC`, RFC 850, several), the system clock, and an Expires then
+//! leaves as a Max-Age.
 //!
 //! This command prints cookie values (`input`, `output`): it is a local tool that echoes the
 //! user's own input to the user's own terminal. Nothing here logs or traces.
 
 use std::io::{self, BufRead, BufWriter, Write};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 use cookie_warden_core::cookie_header;
 use cookie_warden_core::decide::Judge;
-use cookie_warden_core::decision::Verdict;
-use cookie_warden_core::http_date::parse_http_date;
+use cookie_warden_core::http_date::ResponseTime;
 use cookie_warden_core::request::{ConsentCookie, RequestContext, RequestUrlBuf};
+use cookie_warden_core::set_cookie::parse;
 use serde::Serialize;
 
-use super::parse::text_or_hex;
+use super::parse::{system_now, text_or_hex};
 use super::stdin_lines::for_each_line;
 use crate::cli::{EvalArgs, InputFormat, RequestHeader};
 use crate::exit::Exit;
@@ -37,6 +42,8 @@ struct DecisionLine<'a> {
     input: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     input_hex: Option<String>,
+    /// The input lies inside the proven subset: an allowed one leaves byte for byte.
+    proven: bool,
     name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name_hex: Option<String>,
@@ -60,7 +67,8 @@ struct ViolationLine {
 struct GivenHeaders {
     cookie: Option<Vec<u8>>,
     gpc: bool,
-    now: Option<i64>,
+    /// Every `Date` value given, in order.
+    dates: Vec<String>,
     host: Option<String>,
 }
 
@@ -75,12 +83,9 @@ impl GivenHeaders {
             } else if name.eq_ignore_ascii_case("sec-gpc") {
                 given.gpc = value == "1";
             } else if name.eq_ignore_ascii_case("date") {
-                let Some(now) = parse_http_date(value.as_bytes()) else {
-                    bail!(
-                        "--header Date: {value:?} is not an HTTP date (e.g. `Sun, 06 Nov 1994 08:49:37 GMT`)"
-                    );
-                };
-                given.now = Some(now);
+                // Any value: a Date browsers read leniently is what class 3 of issue 14 is about,
+                // and the proxy takes it the same way.
+                given.dates.push(value.to_owned());
             } else if name.eq_ignore_ascii_case("host") {
                 given.host = Some(value.to_owned());
             } else {
@@ -116,23 +121,13 @@ pub(crate) fn run(args: &EvalArgs) -> Result<Exit> {
         consent_cookie: consent_cookie.map(ConsentCookie),
     };
     let judge = policy.judge(&request);
-    let now = match given.now {
-        Some(now) => now,
-        None => system_now()?,
-    };
+    let time = ResponseTime::of_response(given.dates.iter().map(|d| d.as_bytes()), system_now()?);
     let stdin = io::stdin().lock();
     let mut out = BufWriter::new(io::stdout().lock());
-    match run_lines(stdin, &mut out, args.input, &judge, now) {
+    match run_lines(stdin, &mut out, args.input, &judge, time) {
         Err(err) if is_broken_pipe(&err) => Ok(Exit::Done),
         other => other,
     }
-}
-
-fn system_now() -> Result<i64> {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .context("the system clock is before 1970")?;
-    i64::try_from(since.as_secs()).context("the system clock is out of range")
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -145,10 +140,10 @@ fn run_lines(
     out: &mut impl Write,
     format: InputFormat,
     judge: &Judge<'_, '_>,
-    now: i64,
+    time: ResponseTime,
 ) -> Result<Exit> {
     for_each_line(input, out, format, |input, input_hex, header| {
-        describe(input, input_hex, header, judge, now)
+        describe(input, input_hex, header, judge, time)
     })
 }
 
@@ -158,19 +153,17 @@ fn describe<'p>(
     input_hex: Option<String>,
     header: &[u8],
     judge: &Judge<'p, '_>,
-    now: i64,
+    time: ResponseTime,
 ) -> DecisionLine<'p> {
-    let decision = judge.decide(header, now);
-    let leaving: Option<&[u8]> = match (decision.enforced, decision.verdict) {
-        (false, _) | (true, Verdict::Allow) => Some(header),
-        (true, Verdict::Fix) => decision.rewritten.as_deref(),
-        (true, Verdict::Strip | Verdict::Block) => None,
-    };
+    let decision = judge.decide(header, time);
+    let leaving = decision.leaving(header);
+    let proven = parse(header, judge.url()).proven(time);
     let (name, name_hex) = text_or_hex(decision.name);
     let (output, output_hex) = leaving.map_or((None, None), text_or_hex);
     DecisionLine {
         input,
         input_hex,
+        proven,
         name,
         name_hex,
         rule: decision.rule,

@@ -1,12 +1,16 @@
 //! `cookie-warden parse`: Set-Cookie values on stdin, one a line → one JSON object a line saying
-//! how a browser (draft-ietf-httpbis-rfc6265bis-22) reads each.
+//! how a browser (draft-ietf-httpbis-rfc6265bis-22) reads each, and (`proven`) whether the line
+//! lies inside the proven subset that Chromium, Firefox and the draft read alike, for a response
+//! without `Date` received now (the system clock decides whether an Expires is a deletion). An
+//! allowed header outside the subset leaves cookie-warden in canonical form.
 //!
 //! This command prints cookie names and values: it is a local debugging tool that reads the
 //! user's own input and writes it back to the user's own terminal. Nothing here logs or traces.
 
 use std::io::{self, BufRead, BufWriter, Write};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use cookie_warden_core::http_date::ResponseTime;
 use cookie_warden_core::request::RequestUrl;
 use cookie_warden_core::set_cookie::{Iso8601, SetCookie, default_path, parse};
 use serde::Serialize;
@@ -25,6 +29,8 @@ struct ParsedLine {
     input_hex: Option<String>,
     ignored: bool,
     reason: Option<&'static str>,
+    /// Inside the proven subset: it may leave byte for byte.
+    proven: bool,
     name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name_hex: Option<String>,
@@ -44,12 +50,21 @@ struct ParsedLine {
 /// Runs the command over stdin.
 pub(crate) fn run(args: &ParseArgs) -> Result<Exit> {
     let url = args.url.as_url();
+    let now = ResponseTime::from(system_now()?);
     let stdin = io::stdin().lock();
     let mut out = BufWriter::new(io::stdout().lock());
-    match run_lines(stdin, &mut out, args.input, &url) {
+    match run_lines(stdin, &mut out, args.input, &url, now) {
         Err(err) if is_broken_pipe(&err) => Ok(Exit::Done),
         other => other,
     }
+}
+
+/// The system clock in unix seconds.
+pub(super) fn system_now() -> Result<i64> {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .context("the system clock is before 1970")?;
+    i64::try_from(since.as_secs()).context("the system clock is out of range")
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -62,10 +77,11 @@ fn run_lines(
     out: &mut impl Write,
     format: InputFormat,
     url: &RequestUrl<'_>,
+    now: ResponseTime,
 ) -> Result<Exit> {
     for_each_line(input, out, format, |input, input_hex, header| {
         let cookie = parse(header, url);
-        describe(input, input_hex, &cookie, url)
+        describe(input, input_hex, &cookie, url, now)
     })
 }
 
@@ -75,12 +91,14 @@ fn describe(
     input_hex: Option<String>,
     cookie: &SetCookie<'_>,
     url: &RequestUrl<'_>,
+    now: ResponseTime,
 ) -> ParsedLine {
     let mut record = ParsedLine {
         input,
         input_hex,
         ignored: cookie.rejection.is_some(),
         reason: cookie.rejection.map(|r| r.as_str()),
+        proven: cookie.proven(now),
         name: None,
         name_hex: None,
         value: None,

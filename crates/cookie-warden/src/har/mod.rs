@@ -7,8 +7,9 @@
 //! (sanitized exports drop the headers), the cookies are rebuilt from that list and a warning says
 //! so: attributes the exporter did not record then count as absent.
 //!
-//! "Now" for each response (to read `Expires`) is its `Date` header when present, else the
-//! entry's `startedDateTime`.
+//! "Now" for each response (to read `Expires`) follows the one rule of
+//! [`ResponseTime::of_response`]: its `Date` header when that is one strict IMF-fixdate, else the
+//! entry's `startedDateTime` (and an Expires then counts, and would leave, as a Max-Age).
 //!
 //! A broken file gets an error naming the file, the JSON path (`log.entries[3].request.url`) and,
 //! for JSON errors, the line and column. No error, warning or `Debug` output shows a header value.
@@ -21,6 +22,7 @@ use std::fs::File;
 use std::io::{BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 
+use cookie_warden_core::http_date::ResponseTime;
 use cookie_warden_core::request::{RequestUrl, RequestUrlBuf};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -46,8 +48,11 @@ pub(crate) struct Exchange {
     request_headers: Vec<Header>,
     /// Every `Set-Cookie` value of the response, in order.
     pub(crate) set_cookies: Vec<String>,
-    /// Unix seconds: the response's `Date`, else `startedDateTime`.
+    /// Unix seconds: the response's `Date` when it is one strict IMF-fixdate, else
+    /// `startedDateTime` (`time.now`).
     pub(crate) now: i64,
+    /// The time the response's cookies are decided at ([`ResponseTime::of_response`]).
+    pub(crate) time: ResponseTime,
 }
 
 impl fmt::Debug for Exchange {
@@ -57,7 +62,7 @@ impl fmt::Debug for Exchange {
             .field("method", &self.method)
             .field("display_url", &self.display_url)
             .field("set_cookies", &self.set_cookies.len())
-            .field("now", &self.now)
+            .field("time", &self.time)
             .finish_non_exhaustive()
     }
 }
@@ -262,13 +267,17 @@ fn exchange(index: usize, entry: Entry) -> Result<Option<(Exchange, bool)>, (Str
             ),
         )
     })?;
-    let now = entry
-        .response
-        .headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case("date"))
-        .find_map(|h| cookie_warden_core::http_date::parse_http_date(h.value.as_bytes()))
-        .unwrap_or(started);
+    // The rule every shell follows: a single strict Date is the time, else the entry's start
+    // (the recording browser's clock), and an Expires then counts as a Max-Age against it.
+    let time = ResponseTime::of_response(
+        entry
+            .response
+            .headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("date"))
+            .map(|h| h.value.as_bytes()),
+        started,
+    );
 
     let mut set_cookies: Vec<String> = entry
         .response
@@ -298,7 +307,8 @@ fn exchange(index: usize, entry: Entry) -> Result<Option<(Exchange, bool)>, (Str
             display_url,
             request_headers: entry.request.headers,
             set_cookies,
-            now,
+            now: time.now,
+            time,
         },
         rebuilt,
     )))
