@@ -503,3 +503,268 @@ async fn ten_thousand_set_cookie_headers_fail_closed_in_bounded_time_and_memory(
     // And the proxy keeps serving: the next answer of the same upstream fails the same way.
     assert_eq!(attack.get().await.status, StatusCode::BAD_GATEWAY);
 }
+
+/// The request-side policy: [`POLICY`] stripping request cookies no rule allows, with a second
+/// scope `other.test` where only `pref` is allowed (and `sid` is not).
+fn request_policy() -> String {
+    POLICY
+        .replace(
+            "deletions = \"allow\"",
+            "deletions = \"allow\"\nrequest_cookies = \"strip\"",
+        )
+        .replace(
+            "[[scope]]\nid = \"app\"\nhosts = [\"app.test\"]",
+            "[[scope]]\nid = \"other\"\nhosts = [\"other.test\"]\npaths = [\"/\"]\n\n[[scope]]\nid = \"app\"\nhosts = [\"app.test\"]",
+        )
+        .replace(
+            "name = \"sid\"\nlifetime = \"session\"",
+            "name = \"sid\"\nscopes = [\"app\"]\nlifetime = \"session\"",
+        )
+}
+
+/// A proxy (`--assume-https`) in front of an upstream that echoes what it received: `host`,
+/// `x-forwarded-host`, `forwarded` and `cookie`, one `name: value` line each; and sets
+/// `sid=1` (allowed on app.test only) with every attribute the policy asks for. It counts the
+/// requests it answers.
+struct Echo {
+    proxy: Running,
+    _dir: TempDir,
+    seen: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Echo {
+    async fn start(extra: &[&str]) -> Self {
+        use cookie_warden_tests::upstream::{self, full};
+        let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&seen);
+        let upstream = upstream::serve(move |request: http::Request<hyper::body::Incoming>| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut lines = String::new();
+            for name in ["host", "x-forwarded-host", "forwarded", "cookie"] {
+                for value in request.headers().get_all(name) {
+                    lines.push_str(&format!(
+                        "{name}: {}\n",
+                        String::from_utf8_lossy(value.as_bytes())
+                    ));
+                }
+            }
+            async move {
+                let mut response = http::Response::new(full(lines));
+                response.headers_mut().append(
+                    header::SET_COOKIE,
+                    http::HeaderValue::from_static("sid=1; Secure; HttpOnly; SameSite=Lax"),
+                );
+                response
+            }
+        })
+        .await;
+        let dir = TempDir::new();
+        let policy = dir.write("policy.toml", &request_policy());
+        let upstream = format!("http://{upstream}");
+        let mut args = vec![
+            "proxy",
+            "--config",
+            policy.to_str().unwrap(),
+            "--upstream",
+            &upstream,
+            "--listen",
+            "127.0.0.1:0",
+            "--assume-https",
+            "--log-format",
+            "json",
+            "--no-watch",
+        ];
+        args.extend_from_slice(extra);
+        let proxy = Running::start(&args, &[]);
+        Self {
+            proxy,
+            _dir: dir,
+            seen,
+        }
+    }
+
+    /// Sends raw HTTP/1.1 bytes on a new connection and returns the whole answer (bounded).
+    async fn raw(&self, request: &str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let exchange = async {
+            let mut stream = tokio::net::TcpStream::connect(self.proxy.address).await.unwrap();
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer).await;
+            String::from_utf8_lossy(&answer).into_owned()
+        };
+        tokio::time::timeout(Duration::from_secs(30), exchange)
+            .await
+            .expect("the proxy answers in time")
+    }
+
+    /// Sends `request` over HTTP/2 with prior knowledge, with its URI's authority as
+    /// `:authority` and its headers as they are (a `host` included), to the proxy's address.
+    async fn h2(&self, request: http::Request<http_body_util::Full<bytes::Bytes>>) -> Reply {
+        use http_body_util::BodyExt;
+        use hyper_util::rt::{TokioExecutor, TokioIo};
+        let exchange = async {
+            let stream = tokio::net::TcpStream::connect(self.proxy.address).await.unwrap();
+            let (mut sender, connection) =
+                hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+                    .await
+                    .expect("an h2c handshake");
+            tokio::spawn(connection);
+            let response = sender.send_request(request).await.expect("an h2 response");
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await.expect("a body").to_bytes();
+            Reply {
+                status: parts.status,
+                version: parts.version,
+                headers: parts.headers,
+                body,
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(30), exchange)
+            .await
+            .expect("the proxy answers in time")
+    }
+}
+
+fn h2_get(uri: &str, headers: &[(&str, &str)]) -> http::Request<http_body_util::Full<bytes::Bytes>> {
+    let mut builder = http::Request::get(uri).version(http::Version::HTTP_2);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder
+        .body(http_body_util::Full::new(bytes::Bytes::new()))
+        .unwrap()
+}
+
+/// The `cookie` lines the echo upstream saw.
+fn cookies_seen(body: &str) -> Vec<&str> {
+    body.lines().filter_map(|l| l.strip_prefix("cookie: ")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_cookies_hidden_behind_commas_never_reach_the_upstream() {
+    let echo = Echo::start(&[]).await;
+    // HTTP/1.1: one Cookie header.
+    let answer = echo
+        .raw(
+            "GET /x HTTP/1.1\r\nHost: app.test\r\nCookie: sid=1,tracker=2; pref=3; \
+             __Host-id=\"4, _ga=5\"; cookie_list=necessary,statistics\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // `cookie_list` is unlisted in its own name, so it goes too; `pref=3` is the only survivor.
+    assert_eq!(cookies_seen(&answer), ["pref=3"], "{answer}");
+
+    // HTTP/2: cookie crumbs, each judged (and joined into one header for the HTTP/1.1 upstream).
+    let reply = echo
+        .h2(h2_get(
+            "http://app.test/x",
+            &[
+                ("cookie", "sid=5,tracker=6"),
+                ("cookie", "pref=7, pref=8"),
+                ("cookie", "sid=9"),
+            ],
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(
+        cookies_seen(&reply.text()),
+        ["pref=7, pref=8; sid=9"],
+        "{}",
+        reply.text()
+    );
+
+    let events = json_lines(&echo.proxy.stderr());
+    let request_events: Vec<_> = events
+        .iter()
+        .filter(|e| e["message"] == "cookie policy violation" && e["cookie.source"] == "request")
+        .collect();
+    assert!(
+        request_events
+            .iter()
+            .any(|e| e["violation"] == "hidden_pair" && e["cookie.names"] == "sid,__Host-id"),
+        "{request_events:#?}"
+    );
+    assert!(
+        request_events
+            .iter()
+            .any(|e| e["violation"] == "unlisted" && e["cookie.names"] == "tracker,_ga,cookie_list"),
+        "{request_events:#?}"
+    );
+    assert!(
+        request_events
+            .iter()
+            .any(|e| e["violation"] == "hidden_pair" && e["cookie.names"] == "sid" && e["cookie.count"] == 1),
+        "the HTTP/2 crumb: {request_events:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_absolute_form_target_names_the_host_judged_and_forwarded() {
+    // `sid` is allowed on app.test only. Judged as app.test, served as app.test: the upstream
+    // must not see other.test in any header.
+    let echo = Echo::start(&[]).await;
+    let answer = echo
+        .raw(
+            "GET http://app.test/x HTTP/1.1\r\nHost: other.test\r\nX-Forwarded-Host: other.test\r\n\
+             Cookie: sid=1\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains("\r\nhost: app.test\n") || answer.contains("\nhost: app.test\n"),
+        "{answer}"
+    );
+    assert!(answer.contains("x-forwarded-host: app.test\n"), "{answer}");
+    assert!(!answer.contains("other.test"), "{answer}");
+    assert_eq!(cookies_seen(&answer), ["sid=1"], "sid is allowed on app.test");
+    assert!(
+        answer.to_ascii_lowercase().contains("set-cookie: sid=1;"),
+        "{answer}"
+    );
+
+    // The other way round: judged as other.test, where `sid` is not allowed, in both directions.
+    let answer = echo
+        .raw(
+            "GET http://other.test/x HTTP/1.1\r\nHost: app.test\r\nCookie: sid=1; pref=2\r\n\
+             Connection: close\r\n\r\n",
+        )
+        .await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("host: other.test\n"), "{answer}");
+    assert!(!answer.contains("app.test"), "{answer}");
+    assert_eq!(cookies_seen(&answer), ["pref=2"], "{answer}");
+    assert!(!answer.to_ascii_lowercase().contains("set-cookie"), "{answer}");
+
+    // `--forwarded forwarded` carries the target's host too; `--upstream-host` still replaces Host.
+    let echo = Echo::start(&["--forwarded", "forwarded", "--upstream-host", "internal.test"]).await;
+    let answer = echo
+        .raw("GET http://app.test/x HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n")
+        .await;
+    assert!(answer.contains("host: internal.test\n"), "{answer}");
+    assert!(answer.contains(";host=\"app.test\"\n"), "{answer}");
+    assert!(!answer.contains("other.test"), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http2_host_that_contradicts_the_authority_is_refused_unforwarded() {
+    let echo = Echo::start(&[]).await;
+    let reply = echo
+        .h2(h2_get(
+            "http://app.test/x",
+            &[("host", "other.test"), ("cookie", "sid=1")],
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text());
+    assert!(reply.set_cookies().is_empty());
+    assert_eq!(echo.seen.load(Ordering::SeqCst), 0, "the upstream never saw it");
+
+    // A host that agrees (case, default port) is no conflict; none at all is the usual case.
+    for headers in [&[("host", "APP.test")][..], &[("host", "app.test:80")], &[]] {
+        let reply = echo.h2(h2_get("http://app.test/x", headers)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{headers:?}: {}", reply.text());
+        assert!(reply.text().contains("host: app.test"), "{}", reply.text());
+        assert_eq!(reply.set_cookie_names(), ["sid"]);
+    }
+    assert_eq!(echo.seen.load(Ordering::SeqCst), 3);
+}

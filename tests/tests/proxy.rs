@@ -856,3 +856,56 @@ async fn graceful_shutdown_is_bounded_by_the_shutdown_timeout() {
         "the cut request fails instead of hanging: {outcome:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thousands_of_request_cookies_write_one_event_and_count_each_in_the_metrics() {
+    let strip = policy("strip", true).replace(
+        "noncompliant = \"fix\"",
+        "noncompliant = \"fix\"\nrequest_cookies = \"strip\"",
+    );
+    let setup = start(&strip, &["--metrics-listen", "127.0.0.1:0"]).await;
+    // 6,790 unlisted pairs in a 60 kB Cookie header, and one allowed.
+    let mut pairs: Vec<String> = (0..6_790).map(|i| format!("t{i}=1")).collect();
+    pairs.push(format!("sid={SENTINEL}"));
+    let cookie = pairs.join("; ");
+    assert!(cookie.len() > 60_000 && cookie.len() < 65_000, "{}", cookie.len());
+    let request = Request::get(setup.proxy.url("/echo-headers"))
+        .header(header::HOST, HOST)
+        .header(header::COOKIE, &cookie)
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let seen = http_client::send(request, false).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.text());
+    assert!(
+        seen.text().contains(&format!("cookie: sid={SENTINEL}\n")),
+        "{}",
+        seen.text()
+    );
+
+    let metrics_address = setup
+        .proxy
+        .printed("metrics on ")
+        .expect("the metrics address is printed");
+    let metrics = http_client::get(&format!("http://{metrics_address}/metrics"), "metrics")
+        .await
+        .text();
+    let unlisted = metrics
+        .lines()
+        .find(|line| {
+            line.starts_with("cookie_warden_violations_total{")
+                && line.contains("violation=\"unlisted\"")
+                && line.contains("source=\"request\"")
+        })
+        .unwrap_or_else(|| panic!("no request violations in\n{metrics}"));
+    assert!(unlisted.contains("action=\"stripped\""), "{unlisted}");
+    assert!(unlisted.ends_with(" 6790"), "{unlisted}");
+
+    let events: Vec<_> = json_lines(&setup.proxy.stderr())
+        .into_iter()
+        .filter(|e| e["message"] == "cookie policy violation")
+        .collect();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0]["cookie.count"], 6_790);
+    assert_eq!(events[0]["cookie.names"], "t0,t1,t2,t3,t4,t5,t6,t7");
+    assert_eq!(events[0]["level"], "WARN");
+}

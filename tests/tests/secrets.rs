@@ -3,7 +3,8 @@
 //! One test runs a whole suite's worth of traffic with a random sentinel (`SENTINEL-<random>`) in
 //! every cookie value: response `Set-Cookie` headers of every kind (allowed, fixed, stripped,
 //! blocked, malformed, oversize, ambiguous, consent-missing), request `Cookie` headers under
-//! `report` and `strip`, consent cookies, upstream failures (502, 504) and blocked responses,
+//! `report` and `strip` (pairs hidden behind commas, and 300 unlisted pairs in one header for the
+//! aggregated request event), consent cookies, upstream failures (502, 504) and blocked responses,
 //! through proxies logging JSON and text at `trace` level for cookie-warden's targets, with the
 //! metrics endpoint on; then the HAR tools (`audit` table and JSON, `discover`, `check`) and
 //! `render`. It captures every log line, metrics page, error body, CLI output and rendered page,
@@ -131,7 +132,12 @@ fn upstream_handler(
 }
 
 async fn send(proxy: &Running, path: &str, cookie: Option<&str>, gpc: bool, http2: bool) -> Reply {
-    let mut request = Request::get(proxy.url(path)).header(header::HOST, HOST);
+    let mut request = Request::get(proxy.url(path));
+    if !http2 {
+        // Over HTTP/2 the URL's authority is `:authority`; a `host` naming another host would be
+        // malformed (RFC 9113 §8.3.1) and refused.
+        request = request.header(header::HOST, HOST);
+    }
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
     }
@@ -267,10 +273,17 @@ async fn no_cookie_value_reaches_a_log_metric_error_cli_output_or_page() {
             start_proxy(strip_policy.to_str().unwrap(), &refused, "json", &[]),
         ),
     ];
+    // Pairs hidden behind commas, and enough unlisted pairs for an aggregated request event.
+    let many = (0..300)
+        .map(|i| format!("t{i}={s}-{i}"))
+        .collect::<Vec<_>>()
+        .join("; ");
     let cookie_headers = [
         format!("sid={s}-r1; tracker={s}-r2; consent=necessary,statistics,{s}"),
         format!("consent={s}; stats={s}-r3"),
         format!("{s}-nameless; __Host-id={s}-r4"),
+        format!("sid={s}-c1,tracker={s}-c2; pref=\"{s}-c3, t2={s}-c4\", {s}-c5"),
+        many,
     ];
     for (name, proxy) in &proxies {
         for path in ["/set", "/slow", "/cookies"] {
@@ -338,6 +351,21 @@ async fn no_cookie_value_reaches_a_log_metric_error_cli_output_or_page() {
             .stderr()
             .iter()
             .any(|l| l.contains("cookie policy violation"))
+    );
+    // The aggregated request events were written (and are searched below like every line).
+    let aggregated =
+        |l: &String| l.contains("\"cookie.count\":300") && l.contains("\"cookie.names\":\"t0,t1,");
+    assert!(
+        proxies[0].1.stderr().iter().any(aggregated),
+        "an aggregated request event"
+    );
+    assert!(
+        proxies[0]
+            .1
+            .stderr()
+            .iter()
+            .any(|l| l.contains("\"violation\":\"hidden_pair\"")),
+        "a hidden_pair event"
     );
 
     // The HAR tools, `check` and `render`.

@@ -9,6 +9,18 @@
 //!
 //! Re-joining keeps each kept pair's bytes exactly as they arrived and separates them with `"; "`.
 //!
+//! # Pairs hidden behind commas
+//!
+//! Browsers never split a `Cookie` header on `,`, and allow `,` inside a cookie's value, but some
+//! server-side parsers do split on it (RFC 2965 used `,` between cookies; Rack did before
+//! CVE-2020-8184, and others still do). To such a parser `sid=1,tracker=2` is two cookies, `sid`
+//! and `tracker`. [`hidden_pairs`] names the pairs such a parser would read inside one pair, so
+//! that they can be judged too: each piece of the pair after a `,` that holds a `=` (spaces and
+//! tabs around the piece skipped, its name the bytes before the first `=`). Quotes do not protect a
+//! comma (a naive splitter ignores them), and a piece without `=` is no pair (a value that lists
+//! words, `necessary,statistics`, hides nothing). A piece that starts with `=` hides a nameless
+//! pair.
+//!
 //! ```
 //! use cookie_warden_core::cookie_header::{join, pairs};
 //!
@@ -68,12 +80,7 @@ impl<'h> Iterator for Pairs<'h> {
             if self.rest.is_empty() {
                 return None;
             }
-            let (piece, rest) = match memchr::memchr(b';', self.rest) {
-                Some(at) => (&self.rest[..at], &self.rest[at + 1..]),
-                None => (self.rest, &self.rest[self.rest.len()..]),
-            };
-            self.rest = rest;
-            let raw = trim_ows(piece);
+            let raw = trim_ows(split_off(&mut self.rest, b';'));
             if raw.is_empty() {
                 continue;
             }
@@ -105,6 +112,59 @@ pub fn find<'h>(header: &'h [u8], name: &[u8]) -> Option<&'h [u8]> {
         .map(|pair| pair.value)
 }
 
+/// The pairs that a parser splitting on `,` as well as `;` would read inside `pair`, besides the
+/// pair itself (see the module docs): each piece after a `,` that holds a `=`. Allocates nothing;
+/// a pair without `,` costs one scan for it.
+///
+/// ```
+/// use cookie_warden_core::cookie_header::{hidden_pairs, pairs};
+///
+/// let pair = pairs(b"sid=1, tracker=2,x,=y").next().unwrap();
+/// let hidden: Vec<&[u8]> = hidden_pairs(&pair).map(|p| p.name).collect();
+/// assert_eq!(hidden, [&b"tracker"[..], b""]);
+///
+/// let consent = pairs(b"cookie_consent=necessary,statistics").next().unwrap();
+/// assert_eq!(hidden_pairs(&consent).count(), 0);
+/// ```
+pub fn hidden_pairs<'h>(pair: &CookiePair<'h>) -> HiddenPairs<'h> {
+    let mut rest = pair.raw;
+    split_off(&mut rest, b',');
+    HiddenPairs { rest }
+}
+
+/// Iterator over the pairs hidden behind commas in one pair; see [`hidden_pairs`].
+#[derive(Clone)]
+pub struct HiddenPairs<'h> {
+    /// What follows the last `,` consumed.
+    rest: &'h [u8],
+}
+
+impl fmt::Debug for HiddenPairs<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HiddenPairs(<redacted>)")
+    }
+}
+
+impl<'h> Iterator for HiddenPairs<'h> {
+    type Item = CookiePair<'h>;
+
+    fn next(&mut self) -> Option<CookiePair<'h>> {
+        while !self.rest.is_empty() {
+            let raw = trim_ows(split_off(&mut self.rest, b','));
+            if let Some(at) = memchr::memchr(b'=', raw) {
+                return Some(CookiePair {
+                    name: &raw[..at],
+                    value: &raw[at + 1..],
+                    raw,
+                });
+            }
+        }
+        None
+    }
+}
+
+impl std::iter::FusedIterator for HiddenPairs<'_> {}
+
 /// Appends `kept` pairs to `out`, each exactly as it arrived, separated by `"; "`.
 ///
 /// `out` is appended to, not cleared; when it is not empty, a `"; "` is written first, so the pairs
@@ -116,6 +176,22 @@ pub fn join<'h>(kept: impl IntoIterator<Item = CookiePair<'h>>, out: &mut Vec<u8
             out.extend_from_slice(b"; ");
         }
         out.extend_from_slice(pair.raw);
+    }
+}
+
+/// The bytes of `rest` before the first `separator` (all of them when there is none); `rest`
+/// keeps what follows the separator.
+fn split_off<'h>(rest: &mut &'h [u8], separator: u8) -> &'h [u8] {
+    let bytes: &'h [u8] = rest;
+    match memchr::memchr(separator, bytes) {
+        Some(at) => {
+            *rest = &bytes[at + 1..];
+            &bytes[..at]
+        }
+        None => {
+            *rest = &bytes[bytes.len()..];
+            bytes
+        }
     }
 }
 

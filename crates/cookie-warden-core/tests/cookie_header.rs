@@ -1,6 +1,6 @@
 //! The request `Cookie` header: splitting as browsers serialise it, and exact re-joining.
 
-use cookie_warden_core::cookie_header::{CookiePair, find, join, pairs};
+use cookie_warden_core::cookie_header::{CookiePair, find, hidden_pairs, join, pairs};
 use proptest::prelude::*;
 
 fn split(header: &[u8]) -> Vec<(&[u8], &[u8])> {
@@ -86,6 +86,88 @@ fn pair_debug_hides_the_value() {
         printed.contains("sid") && !printed.contains("topsecret"),
         "{printed}"
     );
+}
+
+/// The (name, value) of the pairs hidden behind commas in each pair of `header`, per pair.
+fn hidden(header: &[u8]) -> Vec<Vec<(&[u8], &[u8])>> {
+    pairs(header)
+        .map(|pair| hidden_pairs(&pair).map(|p| (p.name, p.value)).collect())
+        .collect()
+}
+
+#[test]
+fn a_comma_splitting_parser_sees_pairs_after_commas() {
+    assert_eq!(hidden(b"sid=1,tracker=2"), [vec![(&b"tracker"[..], &b"2"[..])]]);
+    assert_eq!(
+        hidden(b"sid=5,tracker=6; a=1"),
+        [vec![(&b"tracker"[..], &b"6"[..])], vec![]]
+    );
+    // Spaces and tabs around a piece are skipped, as `, ` separators are; inside a piece nothing
+    // is trimmed: `b =2` names `b `, which is not `b`.
+    assert_eq!(
+        hidden(b"sid=1, tracker=2 ,\tb =2"),
+        [vec![(&b"tracker"[..], &b"2"[..]), (b"b ", b"2")]]
+    );
+    // Several hidden pairs, and values that keep their own `=`.
+    assert_eq!(
+        hidden(b"sid=1,a=2,b=3=4"),
+        [vec![(&b"a"[..], &b"2"[..]), (b"b", b"3=4")]]
+    );
+}
+
+#[test]
+fn words_after_commas_hide_no_pair() {
+    // The consent cookie's `list` format, and empty pieces.
+    assert_eq!(hidden(b"cookie_consent=necessary,statistics"), [vec![]]);
+    assert_eq!(hidden(b"x=a,,b, ,"), [vec![]]);
+    assert_eq!(hidden(b"x=1"), [vec![]]);
+    assert_eq!(hidden(b"nameless,value"), [vec![]]);
+}
+
+#[test]
+fn quotes_do_not_protect_a_comma_and_nameless_pieces_count() {
+    assert_eq!(
+        hidden(b"sid=\"a,tracker=2\""),
+        [vec![(&b"tracker"[..], &b"2\""[..])]]
+    );
+    assert_eq!(hidden(b"sid=1,=x"), [vec![(&b""[..], &b"x"[..])]]);
+    // A comma in the name: the pieces after it are read as pairs too.
+    assert_eq!(hidden(b"a,tracker=1"), [vec![(&b"tracker"[..], &b"1"[..])]]);
+}
+
+#[test]
+fn semicolons_still_separate_pairs_first() {
+    // `;` ends a pair before any comma is looked at: `b=2` is a pair of its own.
+    assert_eq!(hidden(b"a=1,x;b=2"), [vec![], vec![]]);
+    let names: Vec<&[u8]> = pairs(b"a=1,x;b=2").map(|p| p.name).collect();
+    assert_eq!(names, [&b"a"[..], b"b"]);
+}
+
+proptest! {
+    /// Hidden pairs lie inside their pair, after a comma, and each holds the `=` that makes it one.
+    #[test]
+    fn hidden_pairs_are_slices_after_a_comma(header in proptest::collection::vec(
+        prop_oneof![Just(b','), Just(b'='), Just(b';'), Just(b' '), Just(b'a'), Just(b'"')], 0..48)
+    ) {
+        for pair in pairs(&header) {
+            let comma = pair.raw.iter().position(|&b| b == b',');
+            let count = hidden_pairs(&pair).count();
+            if comma.is_none() {
+                prop_assert_eq!(count, 0);
+            }
+            for hidden in hidden_pairs(&pair) {
+                let start = hidden.raw.as_ptr() as usize - pair.raw.as_ptr() as usize;
+                prop_assert!(start > comma.unwrap());
+                prop_assert!(start + hidden.raw.len() <= pair.raw.len());
+                prop_assert!(!hidden.raw.contains(&b','));
+                prop_assert_eq!(hidden.raw.len(), hidden.name.len() + 1 + hidden.value.len());
+                prop_assert!(!hidden.name.contains(&b'='));
+            }
+            // Every piece after a comma with a `=` is one hidden pair.
+            let pieces = pair.raw.split(|&b| b == b',').skip(1).filter(|p| p.contains(&b'=')).count();
+            prop_assert_eq!(count, pieces);
+        }
+    }
 }
 
 proptest! {

@@ -3,7 +3,7 @@
 //! | metric | labels |
 //! |---|---|
 //! | `cookie_warden_set_cookie_total` | `verdict` (`allow`, `fix`, `strip`, `block`) |
-//! | `cookie_warden_violations_total` | `violation` (one kind each), `action`, `scope`, `source`, and `rule` only when the policy's `[metrics] rule_label = true` |
+//! | `cookie_warden_violations_total` | `violation` (one kind each; request cookies also `consent_withdrawn`, `hidden_pair`), `action`, `scope`, `source`, and `rule` only when the policy's `[metrics] rule_label = true` |
 //! | `cookie_warden_requests_total` | `status` (the class: `2xx`, `5xx`, …) |
 //! | `cookie_warden_upstream_errors_total` | `kind` (`refused`, `connect_timeout`, `head_timeout`, `client_body_timeout`, `broken`) |
 //! | `cookie_warden_client_errors_total` | `kind` (`header_timeout`, `closed`, `bad_request`, `other`) |
@@ -91,8 +91,27 @@ const ACTIONS: [&str; 4] = ["fixed", "stripped", "blocked", "reported"];
 /// The sources of a violation report, in table order.
 const SOURCES: [CookieSource; 2] = [CookieSource::Response, CookieSource::Request];
 
+/// The reasons only request cookies have (the others are [`ViolationKind`]s).
+const REQUEST_REASONS: [&str; 2] = ["consent_withdrawn", "hidden_pair"];
+
+/// How many violation labels there are: every [`ViolationKind`], then [`REQUEST_REASONS`].
+const KINDS: usize = ViolationKind::ALL.len() + REQUEST_REASONS.len();
+
+/// The `violation` label of kind index `index` (see [`KINDS`]).
+fn kind_label(index: usize) -> &'static str {
+    match ViolationKind::ALL.get(index) {
+        Some(kind) => kind.as_str(),
+        None => REQUEST_REASONS[index - ViolationKind::ALL.len()],
+    }
+}
+
+/// The kind index of a `violation` label, if it is one.
+fn kind_index(label: &str) -> Option<usize> {
+    (0..KINDS).find(|&index| kind_label(index) == label)
+}
+
 /// One counter per (violation kind, action, source), in that order.
-const VIOLATION_SLOTS: usize = ViolationKind::ALL.len() * ACTIONS.len() * SOURCES.len();
+const VIOLATION_SLOTS: usize = KINDS * ACTIONS.len() * SOURCES.len();
 
 /// The violation counters of one scope: without a rule label, and per rule when the policy asks
 /// for the label.
@@ -111,8 +130,8 @@ impl Default for ViolationTable {
     }
 }
 
-/// A violation's place in a [`ViolationTable`]: indexes into `ViolationKind::ALL`, [`ACTIONS`]
-/// and [`SOURCES`].
+/// A violation's place in a [`ViolationTable`]: indexes into the kinds ([`kind_label`]),
+/// [`ACTIONS`] and [`SOURCES`].
 #[derive(Clone, Copy)]
 struct Slot {
     kind: usize,
@@ -128,7 +147,7 @@ impl Slot {
     /// The recorder's counter for this slot in (`scope`, `rule`).
     fn register(self, scope: &str, rule: Option<&str>) -> Counter {
         register_violation(
-            ViolationKind::ALL[self.kind],
+            kind_label(self.kind),
             ACTIONS[self.action],
             scope,
             SOURCES[self.source],
@@ -163,21 +182,14 @@ pub(crate) fn record_violation(report: &ViolationReport<'_>, policy: &PolicyHand
     let action = ACTIONS.iter().position(|a| *a == report.action);
     let source = SOURCES.iter().position(|s| *s == report.source);
     for kind in report.violations.split(',') {
-        let Some(kind) = ViolationKind::ALL.iter().position(|k| k.as_str() == kind) else {
+        let Some(kind) = kind_index(kind) else {
             continue;
         };
         match (action, source) {
             (Some(action), Some(source)) => {
                 counters.count_violation(Slot { kind, action, source }, scope, rule);
             }
-            _ => register_violation(
-                ViolationKind::ALL[kind],
-                report.action,
-                scope,
-                report.source,
-                rule,
-            )
-            .increment(1),
+            _ => register_violation(kind_label(kind), report.action, scope, report.source, rule).increment(1),
         }
     }
 }
@@ -217,14 +229,14 @@ impl ScopeCounters {
 
 /// The recorder's `cookie_warden_violations_total` counter for one label set.
 fn register_violation(
-    kind: ViolationKind,
+    kind: &str,
     action: &str,
     scope: &str,
     source: CookieSource,
     rule: Option<&str>,
 ) -> Counter {
     let mut labels = vec![
-        ("violation", kind.as_str().to_owned()),
+        ("violation", kind.to_owned()),
         ("action", action.to_owned()),
         ("scope", scope.to_owned()),
         ("source", source.as_str().to_owned()),

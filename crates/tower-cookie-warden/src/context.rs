@@ -3,6 +3,16 @@
 //! The request is handed to the inner service, so the facts the response side needs are kept in a
 //! [`RequestFacts`] made of cheap clones (`Method`, `Uri` and `HeaderValue` share their bytes)
 //! rather than new strings; the host is normalised when it is read.
+//!
+//! # Which host
+//!
+//! The request is for the host its target names: the URI's authority when it has one (HTTP/1.1
+//! absolute-form `GET http://app.test/x`, HTTP/2 `:authority`), else the `Host` header. RFC 9112
+//! §3.2.2 says a server MUST ignore a received `Host` when the target is absolute-form, and RFC
+//! 9113 §8.3.1 makes an HTTP/2 `host` that differs from `:authority` malformed. So that the
+//! service behind the layer cannot serve another host than the one judged, whatever it reads,
+//! [`align_host_header`] replaces a `Host` header that names another host than the authority
+//! with the authority's. Forwarding headers count only when trusted; they then win over both.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -184,6 +194,37 @@ impl RequestFacts {
             method: self.method(),
             gpc: self.gpc,
             consent_cookie: consent_cookie.map(ConsentCookie),
+        }
+    }
+}
+
+/// Replaces the `Host` header of a request whose URI has an authority with that authority (without
+/// userinfo) when it names another host, so that the service behind the layer sees the host that
+/// was judged (see the module docs). A request without an authority, or whose `Host` already
+/// agrees (compared case-insensitively), is left alone: one check on the common path.
+pub(crate) fn align_host_header<B>(req: &mut Request<B>) {
+    let Some(authority) = req.uri().authority() else {
+        return;
+    };
+    let text = authority.as_str();
+    let host = text.rfind('@').map_or(text, |at| &text[at + 1..]);
+    let agrees = {
+        let mut values = req.headers().get_all(HOST).iter();
+        match (values.next(), values.next()) {
+            (None, _) => true,
+            (Some(value), None) => value.as_bytes().eq_ignore_ascii_case(host.as_bytes()),
+            (Some(_), Some(_)) => false,
+        }
+    };
+    if agrees {
+        return;
+    }
+    match HeaderValue::from_str(host) {
+        Ok(value) => {
+            req.headers_mut().insert(HOST, value);
+        }
+        Err(_) => {
+            req.headers_mut().remove(HOST);
         }
     }
 }
@@ -380,6 +421,45 @@ mod tests {
         assert_eq!(f.host(), "www.fora.se");
         assert_eq!(f.path(), "/a/b");
         assert!(f.secure);
+    }
+
+    #[test]
+    fn a_host_header_that_contradicts_the_authority_is_replaced_by_it() {
+        let aligned = |uri: &str, hosts: &[&str]| {
+            let mut builder = Request::builder().uri(uri);
+            for host in hosts {
+                builder = builder.header("host", *host);
+            }
+            let mut req = builder.body(()).unwrap();
+            align_host_header(&mut req);
+            let facts = RequestFacts::from_request(&req, PLAIN, false);
+            let hosts: Vec<String> = req
+                .headers()
+                .get_all(HOST)
+                .iter()
+                .map(|v| v.to_str().unwrap().to_owned())
+                .collect();
+            (hosts, facts.host().into_owned())
+        };
+        assert_eq!(
+            aligned("http://app.test/x", &["other.test"]),
+            (vec!["app.test".to_owned()], "app.test".to_owned())
+        );
+        assert_eq!(
+            aligned("http://u@App.Test:81/x", &["app.test", "other.test"]),
+            (vec!["App.Test:81".to_owned()], "app.test".to_owned())
+        );
+        assert_eq!(
+            aligned("http://APP.test/x", &["app.TEST"]),
+            (vec!["app.TEST".to_owned()], "app.test".to_owned()),
+            "an agreeing Host stays as sent"
+        );
+        assert_eq!(aligned("http://app.test/x", &[]), (vec![], "app.test".to_owned()));
+        assert_eq!(
+            aligned("/x", &["other.test"]),
+            (vec!["other.test".to_owned()], "other.test".to_owned()),
+            "origin-form: Host names the host"
+        );
     }
 
     #[test]

@@ -1,8 +1,15 @@
-//! Violation events: one `tracing` event per violating cookie, and the `on_violation` hook.
+//! Violation events and the `on_violation` hook.
 //!
 //! Every event has target `cookie_warden` and the message `cookie policy violation`; its level
 //! comes from the policy's `[events]` table. No event carries a cookie's value: the fields are
 //! names, rule names, kinds and request metadata only.
+//!
+//! - **Response side**: one event per violating `Set-Cookie` header ([`emit`]).
+//! - **Request side**: bounded per request, since a client chooses how many cookies it sends (a
+//!   60 kB `Cookie` header holds thousands): one event per reason and action
+//!   ([`RequestViolations`]), carrying how many cookies it covers (`cookie.count`) and the first
+//!   [`REQUEST_EVENT_NAMES`] distinct names (`cookie.names`). The `on_violation` hook is still
+//!   called once per cookie, so counters built on it (the binary's metrics) see every one.
 
 use std::fmt;
 use std::sync::Arc;
@@ -192,6 +199,155 @@ pub(crate) fn emit(events: &Events, report: &ViolationReport<'_>) {
         http.response.status_code = status,
         "cookie policy violation"
     );
+}
+
+/// How many distinct cookie names one aggregated request event lists in `cookie.names`.
+pub const REQUEST_EVENT_NAMES: usize = 8;
+
+/// The request-side reasons (`unlisted`, `out_of_scope`, `consent_withdrawn`, `hidden_pair`)
+/// times the actions (`stripped`, `reported`): the most events one request can cause.
+const REQUEST_GROUPS: usize = 8;
+
+/// A fact that all cookies of a group may share: the rule, the category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shared<T> {
+    /// No cookie seen yet.
+    Unset,
+    /// Every cookie so far had this.
+    One(T),
+    /// The cookies differ: the event leaves the field out.
+    Mixed,
+}
+
+impl<T: PartialEq + Copy> Shared<T> {
+    fn add(&mut self, value: T) {
+        *self = match *self {
+            Shared::Unset => Shared::One(value),
+            Shared::One(seen) if seen == value => Shared::One(seen),
+            _ => Shared::Mixed,
+        };
+    }
+
+    fn get(self) -> Option<T> {
+        match self {
+            Shared::One(value) => Some(value),
+            Shared::Unset | Shared::Mixed => None,
+        }
+    }
+}
+
+/// The request cookies of one reason and action.
+#[derive(Debug, Clone, Copy)]
+struct RequestGroup<'a> {
+    violation: &'a str,
+    action: &'static str,
+    enforced: bool,
+    count: u64,
+    names: [&'a [u8]; REQUEST_EVENT_NAMES],
+    named: usize,
+    rule: Shared<Option<&'a str>>,
+    category: Shared<Option<Category>>,
+}
+
+/// The request side's violations of one request, grouped by reason and action so that
+/// [`RequestViolations::emit`] writes a bounded number of events however many cookies violate.
+/// Lives on the stack; allocates nothing.
+#[derive(Debug)]
+pub(crate) struct RequestViolations<'a> {
+    groups: [Option<RequestGroup<'a>>; REQUEST_GROUPS],
+}
+
+impl<'a> RequestViolations<'a> {
+    pub(crate) fn new() -> Self {
+        Self {
+            groups: [None; REQUEST_GROUPS],
+        }
+    }
+
+    /// Counts one violating request cookie.
+    pub(crate) fn add(&mut self, report: &ViolationReport<'a>) {
+        let mut slot = None;
+        for (index, group) in self.groups.iter().enumerate() {
+            match group {
+                Some(group) if group.violation == report.violations && group.action == report.action => {
+                    slot = Some(index);
+                    break;
+                }
+                None if slot.is_none() => slot = Some(index),
+                _ => {}
+            }
+        }
+        // More distinct (reason, action) pairs than the table holds cannot happen (the reasons
+        // and actions are fixed); were it to, the last group absorbs the rest.
+        let index = slot.unwrap_or(REQUEST_GROUPS - 1);
+        let group = self.groups[index].get_or_insert(RequestGroup {
+            violation: report.violations,
+            action: report.action,
+            enforced: report.enforced,
+            count: 0,
+            names: [&[]; REQUEST_EVENT_NAMES],
+            named: 0,
+            rule: Shared::Unset,
+            category: Shared::Unset,
+        });
+        group.count += 1;
+        group.rule.add(report.rule);
+        group.category.add(report.category);
+        if group.named < REQUEST_EVENT_NAMES && !group.names[..group.named].contains(&report.cookie_name) {
+            group.names[group.named] = report.cookie_name;
+            group.named += 1;
+        }
+    }
+
+    /// Emits one event per group. `base` gives the request's facts (scope, consent, method, path,
+    /// host); its cookie fields are ignored.
+    pub(crate) fn emit(&self, events: &Events, base: &ViolationReport<'_>) {
+        for group in self.groups.iter().flatten() {
+            let names = &group.names[..group.named];
+            let level = level_of(events, group.action);
+            let name = CookieName(names.first().copied().unwrap_or_default());
+            let list = NameList(names);
+            let category = group.category.get().flatten().map(Category::as_str);
+            let consent_cookie = base.consent.map(|c| c.cookie().as_str());
+            let consent_granted = base.consent.map(|c| tracing::field::display(c.granted()));
+            let consent_gpc = base.consent.map(|c| c.gpc_applied());
+            event_dynamic_lvl!(
+                level,
+                cookie.name = %name,
+                cookie.names = %list,
+                cookie.count = group.count,
+                cookie.rule = group.rule.get().flatten(),
+                cookie.category = category,
+                cookie.source = CookieSource::Request.as_str(),
+                violation = group.violation,
+                action = group.action,
+                enforced = group.enforced,
+                scope = base.scope,
+                consent.cookie = consent_cookie,
+                consent.granted = consent_granted,
+                consent.gpc = consent_gpc,
+                http.request.method = base.method,
+                url.path = base.path,
+                server.address = base.host,
+                "cookie policy violation"
+            );
+        }
+    }
+}
+
+/// Displays cookie names separated by `,`, each as [`CookieName`] does, without allocating.
+struct NameList<'a>(&'a [&'a [u8]]);
+
+impl fmt::Display for NameList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, name) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str(",")?;
+            }
+            fmt::Display::fmt(&CookieName(name), f)?;
+        }
+        Ok(())
+    }
 }
 
 /// What the user's `on_violation` hook is stored as.

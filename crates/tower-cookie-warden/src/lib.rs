@@ -15,9 +15,14 @@
 //! - **Requests.** With `request_cookies = "report"` unlisted cookies in the request's `Cookie`
 //!   headers are traced; with `"strip"` they (and cookies of categories the visitor withdrew
 //!   consent from) are removed before the inner service sees them, the rest re-joined exactly.
-//! - **Events.** Each violating cookie emits one `tracing` event (target `cookie_warden`, message
-//!   `cookie policy violation`, level from the policy's `[events]`), and calls the optional
-//!   [`on_violation`](CookieWardenLayer::on_violation) hook. Neither ever carries a cookie's value.
+//!   A cookie whose value a comma-splitting server parser reads as further pairs
+//!   (`sid=1,tracker=2`) is judged with those pairs, and removed whole when one is not allowed;
+//!   a value that lists words (`necessary,statistics`) hides no pair.
+//! - **Events.** Each violating `Set-Cookie` emits one `tracing` event (target `cookie_warden`,
+//!   message `cookie policy violation`, level from the policy's `[events]`); the request's
+//!   violating cookies emit one event per reason and action, however many there are. Each
+//!   violating cookie calls the optional [`on_violation`](CookieWardenLayer::on_violation) hook.
+//!   Neither ever carries a cookie's value.
 //! - **Reloads.** The policy is read through a [`PolicyHandle`]; storing a new policy swaps it
 //!   atomically, and each request keeps the snapshot it started with.
 //! - **Fail closed.** A header the core cannot judge is removed, with an event saying why.
@@ -76,17 +81,28 @@
 //!
 //! # Events
 //!
-//! One event per violating cookie, target [`TARGET`] (`cookie_warden`), message [`MESSAGE`]
-//! (`cookie policy violation`), at the level the policy's `[events]` table gives its action
-//! (by default INFO for `fixed`, WARN for the others). Fields:
+//! Target [`TARGET`] (`cookie_warden`), message [`MESSAGE`] (`cookie policy violation`), at the
+//! level the policy's `[events]` table gives the action (by default INFO for `fixed`, WARN for the
+//! others).
+//!
+//! - **Response**: one event per violating `Set-Cookie` header.
+//! - **Request**: one event per request, reason and action (so at most eight per request), however
+//!   many cookies the `Cookie` header holds: a client chooses that number, and a 60 kB header of
+//!   thousands of unlisted cookies must not write thousands of lines. The event says how many
+//!   cookies it covers (`cookie.count`) and names the first [`REQUEST_EVENT_NAMES`] (8) distinct
+//!   ones (`cookie.names`). The hook still hears of each cookie, so counts built on it are exact.
+//!
+//! Fields:
 //!
 //! | field | value |
 //! |---|---|
-//! | `cookie.name` | the cookie's name as a browser reads it (never its value) |
-//! | `cookie.rule` | the matching rule's name as written in the policy (absent: no rule) |
-//! | `cookie.category` | the rule's category |
+//! | `cookie.name` | the cookie's name as a browser reads it (never its value); request events: the first name of `cookie.names` |
+//! | `cookie.names` | request events only: the first 8 distinct names, comma-separated, in the order of the `Cookie` header |
+//! | `cookie.count` | request events only: how many cookies (pairs, hidden ones included) the event covers |
+//! | `cookie.rule` | the matching rule's name as written in the policy (absent: no rule, or, in a request event, cookies of different rules) |
+//! | `cookie.category` | the rule's category (absent as for `cookie.rule`) |
 //! | `cookie.source` | `response` (a `Set-Cookie`) or `request` (a cookie of the `Cookie` header) |
-//! | `violation` | the violation kinds, comma-separated (request cookies: `unlisted`, `out_of_scope`, `consent_withdrawn`; a header the core failed on: `internal_error`) |
+//! | `violation` | the violation kinds, comma-separated (request cookies, one kind: `unlisted`, `out_of_scope`, `consent_withdrawn`, or `hidden_pair` for an allowed cookie whose value a comma-splitting parser reads as further pairs, one of them not allowed; a header the core failed on: `internal_error`) |
 //! | `action` | `fixed`, `stripped`, `blocked`, or `reported` (nothing changed) |
 //! | `enforced` | `false` when nothing was changed |
 //! | `scope` | the request's scope id (absent: no scope) |
@@ -111,9 +127,19 @@
 //! # The request's origin
 //!
 //! Cookies are judged against the request's host, path and scheme. The host comes from the URI's
-//! authority, else the `Host` header (lowercased, without port). Behind a reverse proxy, tell the
+//! authority (HTTP/1.1 absolute-form `GET http://app.test/x`, HTTP/2 `:authority`), else the `Host`
+//! header, lowercased, without port: RFC 9112 §3.2.2 says a server ignores a received `Host` when
+//! the target is absolute-form. A `Host` header that names another host than the authority is
+//! replaced with the authority's before the inner service sees the request, so that the service,
+//! whether it reads the URI or `Host` (as axum-extra's `Host` extractor does), serves the host that
+//! was judged. (An HTTP/2 `host` that differs from `:authority` is malformed, RFC 9113 §8.3.1; a
+//! server in front may refuse it, as `cookie-warden proxy` does with `400`.) Behind a reverse proxy, tell the
 //! layer to [trust forwarding headers](CookieWardenLayer::trust_forwarded_headers) or that it is
 //! [served over https](CookieWardenLayer::served_over_https); by default neither is assumed.
+//! Trusted forwarding headers (`Forwarded`'s `host`, else `X-Forwarded-Host`) then win over the
+//! authority and `Host`; untrusted ones are ignored, so a service that reads them itself (as
+//! axum-extra's `Host` extractor does, unconditionally) must only run behind a proxy that sets
+//! them, with the layer told to trust them.
 
 mod body;
 mod context;
@@ -126,7 +152,7 @@ mod response_cookies;
 mod service;
 
 pub use body::ResponseBody;
-pub use events::{CookieSource, MESSAGE, TARGET, ViolationReport};
+pub use events::{CookieSource, MESSAGE, REQUEST_EVENT_NAMES, TARGET, ViolationReport};
 pub use future::ResponseFuture;
 pub use handle::PolicyHandle;
 pub use layer::CookieWardenLayer;

@@ -1,5 +1,10 @@
 //! The request side: the request's `Cookie` headers, reported or stripped per `request_cookies`,
 //! and the consent cookie and purge list the response side needs.
+//!
+//! Each pair is judged with the pairs a comma-splitting parser would read inside it
+//! ([`Judge::request_pair`](cookie_warden_core::decide::Judge::request_pair)); a pair that is
+//! stripped is removed whole. The `on_violation` hook hears of every violating cookie, hidden pairs
+//! included; events are aggregated per reason and action ([`RequestViolations`]).
 
 use std::fmt;
 use std::ops::Range;
@@ -13,7 +18,7 @@ use http::header::{COOKIE, Entry};
 use http::{HeaderMap, HeaderValue};
 
 use crate::context::RequestFacts;
-use crate::events::{self, CookieSource, ViolationReport};
+use crate::events::{CookieSource, RequestViolations, ViolationReport};
 use crate::layer::Shared;
 
 /// What the request side hands to the response side.
@@ -94,12 +99,30 @@ pub(crate) fn apply(
     let judge = policy.judge(&context);
     let consent_state = Some(*judge.consent()).filter(ConsentState::is_configured);
 
+    let base = ViolationReport {
+        source: CookieSource::Request,
+        decision: None,
+        cookie_name: b"",
+        rule: None,
+        category: None,
+        violations: "",
+        action: "reported",
+        enforced: false,
+        scope: judge.scope(),
+        consent: consent_state,
+        error: None,
+        method: facts.method(),
+        path: facts.path(),
+        host: &host,
+        status: None,
+    };
     let mut strip_any = false;
     let mut purged: Vec<&[u8]> = Vec::new();
     let mut purge_headers = Vec::new();
+    let mut violations = RequestViolations::new();
     for value in headers.get_all(COOKIE) {
         for pair in cookie_header::pairs(value.as_bytes()) {
-            let verdict = judge.request_cookie(pair.name);
+            let verdict = judge.request_pair(&pair);
             if verdict.purge && enforced && !purged.contains(&pair.name) {
                 // Each name once, however often the browser sends it.
                 purged.push(pair.name);
@@ -116,33 +139,36 @@ pub(crate) fn apply(
             }
             let strip = verdict.action == RequestCookieAction::Strip && enforced;
             strip_any |= strip;
-            let report = ViolationReport {
-                source: CookieSource::Request,
-                decision: None,
-                cookie_name: pair.name,
-                rule: verdict.rule,
-                category: verdict.category,
-                violations: reason.as_str(),
-                action: if strip { "stripped" } else { "reported" },
-                enforced: strip,
-                scope: judge.scope(),
-                consent: consent_state,
-                error: None,
-                method: facts.method(),
-                path: facts.path(),
-                host: &host,
-                status: None,
-            };
-            events::emit(policy.events(), &report);
-            if let Some(hook) = &shared.on_violation {
-                hook(&report);
+            // The pair, then the pairs a comma-splitting parser would read in it: each reported
+            // by its own name and reason (the pair says `hidden_pair` when only they are wrong).
+            let hidden = cookie_header::hidden_pairs(&pair).filter_map(|hidden| {
+                let verdict = judge.request_cookie(hidden.name);
+                let reason = verdict
+                    .reason
+                    .filter(|_| verdict.action != RequestCookieAction::Keep)?;
+                Some((hidden, reason, verdict))
+            });
+            for (pair, reason, verdict) in std::iter::once((pair, reason, verdict)).chain(hidden) {
+                let report = ViolationReport {
+                    cookie_name: pair.name,
+                    rule: verdict.rule,
+                    category: verdict.category,
+                    violations: reason.as_str(),
+                    action: if strip { "stripped" } else { "reported" },
+                    enforced: strip,
+                    ..base
+                };
+                if let Some(hook) = &shared.on_violation {
+                    hook(&report);
+                }
+                violations.add(&report);
             }
         }
     }
+    violations.emit(policy.events(), &base);
 
     if strip_any {
-        let keep =
-            |pair: &CookiePair<'_>| judge.request_cookie(pair.name).action != RequestCookieAction::Strip;
+        let keep = |pair: &CookiePair<'_>| judge.request_pair(pair).action != RequestCookieAction::Strip;
         strip_cookie_headers(headers, keep);
     }
     RequestSide {

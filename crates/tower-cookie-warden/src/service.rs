@@ -7,7 +7,7 @@ use http::{Request, Response};
 use http_body::Body;
 use tower_service::Service;
 
-use crate::context::RequestFacts;
+use crate::context::{self, RequestFacts};
 use crate::layer::Shared;
 use crate::response_cookies::Pending;
 use crate::{CookieWardenLayer, PolicyHandle, ResponseBody, ResponseFuture, request_cookies};
@@ -77,6 +77,7 @@ where
         let policy = self.shared.policy.load();
         // `Sec-GPC` only matters to a policy with `[consent]`.
         let read_gpc = policy.consent().is_some();
+        context::align_host_header(&mut req);
         let mut facts = RequestFacts::from_request(&req, self.shared.origin, read_gpc);
         let request_side = request_cookies::apply(&policy, &mut facts, &self.shared, req.headers_mut());
         let pending = Pending::new(policy, facts, request_side, Arc::clone(&self.shared));

@@ -204,3 +204,54 @@ http_only = false
     assert_eq!(events[0]["consent.cookie"], "read");
     assert_eq!(events[0]["consent.granted"], "", "Sec-GPC withdrew statistics");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn thousands_of_request_cookies_make_one_event_per_reason_and_action() {
+    // 6,790 unlisted pairs in a 60 kB header, two cookies hiding pairs, one allowed: one event for
+    // the unlisted ones (the hidden ones among them), one for the cookies that hid them.
+    let mut pairs: Vec<String> = (0..6_788).map(|i| format!("t{i}=SENTINEL-{i}")).collect();
+    pairs.push("sid=SENTINEL-a,h1=SENTINEL-b".to_owned());
+    pairs.push("theme=SENTINEL-c, h2=SENTINEL-d".to_owned());
+    pairs.push("keep_x=SENTINEL-e".to_owned());
+    let header = pairs.join("; ");
+    assert!(header.len() > 60_000, "{}", header.len());
+    let req = request("https://www.example/p", &[("cookie", &header)]);
+    let (output, _, status) = capture(POLICY, req, &[SID_OK]).await;
+    assert_eq!(status, 200);
+    assert!(!output.contains(SENTINEL), "captured events hold a value");
+    let events = events(&output);
+    assert_eq!(events.len(), 2, "{events:#?}");
+    let unlisted = &events[0];
+    assert_eq!(unlisted["violation"], "unlisted");
+    assert_eq!(unlisted["action"], "stripped");
+    assert_eq!(unlisted["level"], "WARN");
+    assert_eq!(unlisted["cookie.source"], "request");
+    assert_eq!(unlisted["cookie.count"], 6_790);
+    assert_eq!(unlisted["cookie.name"], "t0");
+    assert_eq!(unlisted["cookie.names"], "t0,t1,t2,t3,t4,t5,t6,t7");
+    assert!(unlisted.get("cookie.rule").is_none());
+    assert_eq!(unlisted["server.address"], "www.example");
+    assert_eq!(unlisted["url.path"], "/p");
+    let hiding = &events[1];
+    assert_eq!(hiding["violation"], "hidden_pair");
+    assert_eq!(hiding["cookie.count"], 2);
+    assert_eq!(hiding["cookie.names"], "sid,theme");
+    assert!(hiding.get("cookie.rule").is_none(), "two rules: no one rule");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_request_event_names_each_name_once_and_its_shared_rule() {
+    let req = request(
+        "https://www.example/",
+        &[("cookie", "cart=SENTINEL-1; cart=SENTINEL-2; cart=SENTINEL-3")],
+    );
+    // `cart` is allowed in the `shop` scope only; www.example is in none.
+    let (output, _, _) = capture(POLICY, req, &[]).await;
+    assert!(!output.contains(SENTINEL));
+    let events = events(&output);
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0]["violation"], "out_of_scope");
+    assert_eq!(events[0]["cookie.count"], 3);
+    assert_eq!(events[0]["cookie.names"], "cart");
+    assert_eq!(events[0]["cookie.rule"], "cart");
+}

@@ -282,3 +282,107 @@ async fn served_over_https_makes_secure_cookies_stick_over_plain_http() {
     let https = exchange(layer(policy(POLICY)).served_over_https(true), plain(), &[CART]).await;
     assert_eq!(set_cookies(https.response.headers()), [CART]);
 }
+
+#[tokio::test]
+async fn a_cookie_hiding_an_unlisted_pair_behind_a_comma_is_stripped_whole() {
+    // A framework that splits on `,` reads `tracker` as a cookie of its own: it must not reach it.
+    let req = request(
+        "https://www.example/",
+        &[
+            ("cookie", "sid=SENTINEL-1,tracker=SENTINEL-2; theme=SENTINEL-3"),
+            ("cookie", "sid=SENTINEL-5, keep_a=SENTINEL-6 ,\t_ga=SENTINEL-7"),
+            (
+                "cookie",
+                "keep_b=\"SENTINEL-8,x=SENTINEL-9\"; keep_c=SENTINEL-10,keep_d=SENTINEL-11",
+            ),
+        ],
+    );
+    let seen = exchange(layer(policy(POLICY)), req, &[]).await;
+    assert_eq!(
+        seen.cookies,
+        ["theme=SENTINEL-3", "keep_c=SENTINEL-10,keep_d=SENTINEL-11"]
+    );
+    let reports: Vec<_> = seen
+        .reports
+        .iter()
+        .map(|(source, name, kinds, action)| (*source, name.as_str(), kinds.as_str(), *action))
+        .collect();
+    let request = CookieSource::Request;
+    assert_eq!(
+        reports,
+        [
+            (request, "sid", "hidden_pair", "stripped"),
+            (request, "tracker", "unlisted", "stripped"),
+            (request, "sid", "hidden_pair", "stripped"),
+            (request, "_ga", "unlisted", "stripped"),
+            (request, "keep_b", "hidden_pair", "stripped"),
+            (request, "x", "unlisted", "stripped"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn report_names_hidden_pairs_but_passes_them() {
+    let req = request(
+        "https://www.example/",
+        &[("cookie", "sid=SENTINEL-1,tracker=SENTINEL-2")],
+    );
+    let seen = exchange(
+        layer(policy(&POLICY.replace(
+            "request_cookies = \"strip\"",
+            "request_cookies = \"report\"",
+        ))),
+        req,
+        &[],
+    )
+    .await;
+    assert_eq!(seen.cookies, ["sid=SENTINEL-1,tracker=SENTINEL-2"]);
+    let names: Vec<_> = seen
+        .reports
+        .iter()
+        .map(|r| (r.1.as_str(), r.2.as_str(), r.3))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("sid", "hidden_pair", "reported"),
+            ("tracker", "unlisted", "reported")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_consent_list_with_commas_still_passes_and_grants() {
+    let req = request(
+        "https://www.example/",
+        &[(
+            "cookie",
+            "consent=necessary,statistics; _pk_id.1=SENTINEL-pk; sid=S1",
+        )],
+    );
+    let seen = exchange(layer(policy(CONSENT_POLICY)), req, &[]).await;
+    assert_eq!(
+        seen.cookies,
+        ["consent=necessary,statistics; _pk_id.1=SENTINEL-pk; sid=S1"]
+    );
+    assert!(seen.reports.is_empty(), "{:?}", seen.reports);
+    assert!(set_cookies(seen.response.headers()).is_empty(), "nothing purged");
+}
+
+#[tokio::test]
+async fn the_hook_hears_of_every_one_of_thousands_of_cookies() {
+    let header: Vec<String> = (0..6_790).map(|i| format!("t{i}=SENTINEL")).collect();
+    let header = header.join("; ");
+    let req = request(
+        "https://www.example/",
+        &[("cookie", &header), ("cookie", "sid=S1")],
+    );
+    let seen = exchange(layer(policy(POLICY)), req, &[]).await;
+    assert_eq!(seen.cookies, ["sid=S1"]);
+    assert_eq!(seen.reports.len(), 6_790);
+    assert!(
+        seen.reports
+            .iter()
+            .all(|r| r.2 == "unlisted" && r.3 == "stripped")
+    );
+}

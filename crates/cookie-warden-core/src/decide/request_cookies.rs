@@ -6,6 +6,13 @@
 //! (`consent_withdrawn`, after Global Privacy Control). `enforcement.request_cookies` decides what
 //! happens to it: `pass` keeps it silently, `report` keeps it and reports it, `strip` removes it.
 //!
+//! A pair whose bytes a comma-splitting server parser would read as further pairs
+//! (`sid=1,tracker=2`; see [`crate::cookie_header::hidden_pairs`]) is judged with those pairs too
+//! ([`Judge::request_pair`]): each hidden pair by its own name, and the pair that hides them takes
+//! the strongest action among them. A hidden pair cannot be cut out without changing the outer
+//! cookie's value, so when one of them is not allowed the whole pair is stripped (fail closed),
+//! with the reason `hidden_pair`.
+//!
 //! With `[consent] purge = true`, a withdrawn category's cookies that the browser still sends are
 //! also expired by the response: [`Judge::purge_list`] names them, and [`Judge::deletion_headers`]
 //! writes the `Set-Cookie` headers that delete them where the rule lets them live.
@@ -13,7 +20,7 @@
 use std::fmt;
 
 use super::Judge;
-use crate::cookie_header;
+use crate::cookie_header::{self, CookiePair};
 use crate::policy::model::{Category, RequestCookies, SameSiteMin};
 use crate::policy::{CompiledRule, NameMatch};
 use crate::set_cookie::default_path;
@@ -51,6 +58,9 @@ pub enum RequestCookieReason {
     OutOfScope,
     /// The cookie's category needs consent that the visitor has not given (or withdrew with GPC).
     ConsentWithdrawn,
+    /// The pair is allowed by its own name, but a parser that splits on `,` reads further pairs
+    /// in it, and one of those is not allowed (see [`Judge::request_pair`]).
+    HiddenPair,
 }
 
 impl RequestCookieReason {
@@ -60,6 +70,7 @@ impl RequestCookieReason {
             RequestCookieReason::Unlisted => "unlisted",
             RequestCookieReason::OutOfScope => "out_of_scope",
             RequestCookieReason::ConsentWithdrawn => "consent_withdrawn",
+            RequestCookieReason::HiddenPair => "hidden_pair",
         }
     }
 }
@@ -111,6 +122,58 @@ impl<'p> Judge<'p, '_> {
             category: rule.map(CompiledRule::category),
             purge,
         }
+    }
+
+    /// Judges one pair of the request's `Cookie` header together with the pairs a comma-splitting
+    /// parser would read inside it ([`crate::cookie_header::hidden_pairs`]). Allocates nothing.
+    ///
+    /// The verdict is the pair's own ([`Judge::request_cookie`]) unless a hidden pair asks for a
+    /// stronger action (`Strip` over `Report` over `Keep`): then the pair takes that action with
+    /// the reason [`RequestCookieReason::HiddenPair`] when its own name is allowed, or keeps its
+    /// own reason when it is not. Rule, category and purge stay the pair's own. The hidden pairs'
+    /// own verdicts are [`Judge::request_cookie`] of their names.
+    ///
+    /// ```
+    /// use cookie_warden_core::cookie_header::pairs;
+    /// use cookie_warden_core::decide::{RequestCookieAction, RequestCookieReason};
+    /// use cookie_warden_core::policy::load;
+    /// use cookie_warden_core::request::{RequestContext, RequestUrl};
+    ///
+    /// let policy = load::from_toml_str("p.toml", r#"
+    ///     version = 1
+    ///     [enforcement]
+    ///     request_cookies = "strip"
+    ///     [[cookie]]
+    ///     name = "sid"
+    ///     lifetime = "session"
+    /// "#).unwrap().policy;
+    /// let url = RequestUrl { secure: true, host: "example.com", path: "/" };
+    /// let request = RequestContext { url, method: "GET", gpc: false, consent_cookie: None };
+    /// let judge = policy.judge(&request);
+    ///
+    /// let smuggled = pairs(b"sid=1,tracker=2").next().unwrap();
+    /// let verdict = judge.request_pair(&smuggled);
+    /// assert_eq!(verdict.action, RequestCookieAction::Strip);
+    /// assert_eq!(verdict.reason, Some(RequestCookieReason::HiddenPair));
+    ///
+    /// let plain = pairs(b"sid=a,b").next().unwrap();
+    /// assert_eq!(judge.request_pair(&plain).action, RequestCookieAction::Keep);
+    /// ```
+    pub fn request_pair(&self, pair: &CookiePair<'_>) -> RequestCookieVerdict<'p> {
+        let mut verdict = self.request_cookie(pair.name);
+        for hidden in cookie_header::hidden_pairs(pair) {
+            let action = self.request_cookie(hidden.name).action;
+            if action > verdict.action {
+                verdict.action = action;
+                if verdict.reason.is_none() {
+                    verdict.reason = Some(RequestCookieReason::HiddenPair);
+                }
+            }
+            if verdict.action == RequestCookieAction::Strip {
+                break;
+            }
+        }
+        verdict
     }
 
     /// The names of the request's cookies that the response should expire (`purge`), each once,
@@ -193,5 +256,118 @@ impl<'p> Judge<'p, '_> {
             }
         }
         headers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cookie_header::pairs;
+    use crate::policy::load::from_toml_str;
+    use crate::request::{ConsentCookie, RequestContext, RequestUrl};
+
+    const POLICY: &str = r#"
+version = 1
+
+[enforcement]
+request_cookies = "strip"
+
+[consent]
+cookie = "cookie_consent"
+format = "list"
+
+[[cookie]]
+name = "cookie_consent"
+lifetime = "12 months"
+http_only = false
+
+[[cookie]]
+name = "sid"
+lifetime = "session"
+
+[[cookie]]
+name = "lang"
+lifetime = "session"
+
+[[cookie]]
+name = "_pk_id"
+category = "statistics"
+lifetime = "12 months"
+"#;
+
+    /// (action, reason) of each pair of `header` under `request_cookies = setting`.
+    fn judged(setting: &str, header: &[u8]) -> Vec<(RequestCookieAction, Option<RequestCookieReason>)> {
+        let text = POLICY.replace("\"strip\"", setting);
+        let policy = from_toml_str("p.toml", &text).unwrap().policy;
+        let request = RequestContext {
+            url: RequestUrl {
+                secure: true,
+                host: "example.com",
+                path: "/",
+            },
+            method: "GET",
+            gpc: false,
+            consent_cookie: Some(ConsentCookie(b"necessary")),
+        };
+        let judge = policy.judge(&request);
+        pairs(header)
+            .map(|pair| {
+                let verdict = judge.request_pair(&pair);
+                (verdict.action, verdict.reason)
+            })
+            .collect()
+    }
+
+    use RequestCookieAction::{Keep, Report, Strip};
+    use RequestCookieReason::{ConsentWithdrawn, HiddenPair, Unlisted};
+
+    #[test]
+    fn an_allowed_pair_hiding_a_forbidden_one_is_stripped_whole() {
+        assert_eq!(
+            judged("\"strip\"", b"sid=1,tracker=2"),
+            [(Strip, Some(HiddenPair))]
+        );
+        assert_eq!(
+            judged("\"strip\"", b"sid=1, tracker=2"),
+            [(Strip, Some(HiddenPair))]
+        );
+        assert_eq!(
+            judged("\"strip\"", b"sid=\"1,tracker=2\""),
+            [(Strip, Some(HiddenPair))]
+        );
+        assert_eq!(
+            judged("\"strip\"", b"sid=1,=nameless"),
+            [(Strip, Some(HiddenPair))]
+        );
+        assert_eq!(
+            judged("\"strip\"", b"sid=1,_pk_id=2"),
+            [(Strip, Some(HiddenPair))],
+            "consent for statistics is not given"
+        );
+        // Its own reason wins when the pair is forbidden by its own name.
+        assert_eq!(
+            judged("\"strip\"", b"_pk_id=1,tracker=2"),
+            [(Strip, Some(ConsentWithdrawn))]
+        );
+        assert_eq!(judged("\"strip\"", b"tracker=1,sid=2"), [(Strip, Some(Unlisted))]);
+    }
+
+    #[test]
+    fn allowed_hidden_pairs_and_plain_lists_pass() {
+        assert_eq!(judged("\"strip\"", b"sid=1,lang=sv"), [(Keep, None)]);
+        assert_eq!(
+            judged("\"strip\"", b"cookie_consent=necessary,statistics; sid=a,b, c"),
+            [(Keep, None), (Keep, None)]
+        );
+        assert_eq!(judged("\"strip\"", b"sid=1,,, ,"), [(Keep, None)]);
+    }
+
+    #[test]
+    fn report_and_pass_follow_the_setting() {
+        assert_eq!(
+            judged("\"report\"", b"sid=1,tracker=2"),
+            [(Report, Some(HiddenPair))]
+        );
+        assert_eq!(judged("\"pass\"", b"sid=1,tracker=2"), [(Keep, None)]);
     }
 }

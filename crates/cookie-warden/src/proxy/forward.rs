@@ -3,7 +3,8 @@
 //! [`Forward`] is a plain tower service (`Request<Incoming>` → `Response<ProxyBody>`, never an
 //! `Err`) over a pool of keep-alive HTTP/1.1 connections to the upstream ([`pool`]). It removes
 //! hop-by-hop headers, tells the
-//! upstream who asked (`X-Forwarded-*` or `Forwarded`), keeps `Host` as the client sent it unless
+//! upstream who asked (`X-Forwarded-*` or `Forwarded`), sends the `Host` the request is for (the
+//! target's authority when it has one, else the client's `Host`; see [`super::authority`]) unless
 //! an upstream host is configured, passes upgrades through, and turns upstream failures into
 //! `502`/`504` responses (see [`super::errors`]). The cookie policy is a layer around it.
 
@@ -19,6 +20,7 @@ use http::{HeaderValue, Request, Response, StatusCode, Uri, Version, header};
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 
+use super::authority;
 use super::errors::UpstreamFailure;
 use super::headers::{ClientInfo, ForwardedStyle, append_via, join_cookie_headers, strip_hop_by_hop};
 use super::timeouts::{BodySide, IdleTimeoutBody, Timeouts};
@@ -181,12 +183,11 @@ impl Inner {
                 tls: false,
             });
 
-        let original_host = parts.headers.get(header::HOST).cloned().or_else(|| {
-            parts
-                .uri
-                .authority()
-                .and_then(|authority| HeaderValue::from_str(authority.as_str()).ok())
-        });
+        // The host the request is for, as the policy judged it: the target's authority when it
+        // has one (absolute-form, HTTP/2 `:authority`; RFC 9112 §3.2.2: the received `Host` is
+        // ignored then), else the client's `Host`.
+        let original_host =
+            authority::upstream_host(&parts.uri).or_else(|| parts.headers.get(header::HOST).cloned());
         let upgrade_protocol = if client_upgrade.is_some() {
             parts.headers.get(header::UPGRADE).cloned()
         } else {

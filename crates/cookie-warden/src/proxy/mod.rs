@@ -5,6 +5,7 @@
 //! ```
 //!
 //! - [`server`]: the listener, connection limits and graceful shutdown;
+//! - [`authority`]: the host a request is for (absolute-form, `:authority` vs `host`);
 //! - [`forward`]: the forwarding service (pooled client, hop-by-hop headers, `X-Forwarded-*`);
 //! - [`headers`]: hop-by-hop and forwarding headers; [`upgrade`]: WebSocket pass-through;
 //! - [`errors`]: `502`/`504` responses; [`timeouts`]: every time limit; [`limits`]: open files;
@@ -12,6 +13,7 @@
 //! - [`tls`]: the optional TLS listener; [`reload`]: SIGHUP and file-change reload;
 //! - [`declaration`]: the public cookie declaration page at the policy's `[declaration] path`.
 
+pub(crate) mod authority;
 pub(crate) mod declaration;
 pub(crate) mod errors;
 pub(crate) mod forward;

@@ -1,7 +1,8 @@
 //! The listener: accepts connections (plain or TLS), serves HTTP/1.1 (with upgrades) and HTTP/2
 //! (prior knowledge, and ALPN `h2` over TLS) with hyper-util's auto server, and shuts down
 //! gracefully: on the shutdown signal it stops accepting, lets in-flight requests finish for at
-//! most the shutdown timeout, then returns.
+//! most the shutdown timeout, then returns. An HTTP/2 request whose `host` header differs from
+//! its `:authority` is refused with `400` before the service sees it (see [`super::authority`]).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -10,8 +11,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, Response};
+use http::{HeaderValue, Request, Response, StatusCode, header};
 use http_body::Body;
+use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -22,6 +24,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 use tracing::Instrument;
 
+use super::authority;
 use super::headers::ClientInfo;
 use super::preface::PrefaceDeadline;
 use super::timeouts::BoxError;
@@ -184,7 +187,14 @@ impl Connection {
             let service = service.clone();
             let counters = Arc::clone(&counters);
             async move {
-                let response = service.oneshot(request).await?;
+                if authority::conflicting_authority(&request) {
+                    // Malformed (RFC 9113 §8.3.1): neither judged nor forwarded.
+                    tracing::debug!(target: "cookie_warden::proxy", peer = %info.peer, "host header differs from :authority");
+                    let response = authority_conflict();
+                    counters.count(response.status());
+                    return Ok::<_, Infallible>(response);
+                }
+                let response = service.oneshot(request).await?.map(Either::Left);
                 counters.count(response.status());
                 Ok::<_, Infallible>(response)
             }
@@ -205,6 +215,20 @@ impl Connection {
             );
         }
     }
+}
+
+/// The answer to an HTTP/2 request whose `host` header names another host than its `:authority`.
+fn authority_conflict<B>() -> Response<Either<B, Full<Bytes>>> {
+    let body = Full::new(Bytes::from_static(
+        b"400 Bad Request: the host header differs from :authority\n",
+    ));
+    let mut response = Response::new(Either::Right(body));
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
 }
 
 /// Why a client connection failed, for its event: `header_timeout` (no complete request head in
