@@ -107,7 +107,8 @@ pub fn is_leap_year(year: i64) -> bool {
     year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
 }
 
-/// `t` as a strict IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT` (four-digit years only).
+/// `t` as an IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`: strict for years 1000 to 9999, other
+/// years written as they are (`10000`, `-248`).
 #[must_use]
 pub fn imf_fixdate(t: i64) -> String {
     let c = civil_from_unix(t);

@@ -79,7 +79,6 @@ name = "n_*"
 lifetime = "persistent"
 secure = false
 http_only = false
-same_site = "none"
 "#;
 
 /// The hosts the browser visits (all mapped to the proxy).
@@ -169,7 +168,6 @@ pub const RULES: [Rule; 9] = [
     Rule {
         secure: false,
         http_only: false,
-        same_site: MinSameSite::None,
         ..rule("n_*", &[], RuleLifetime::Persistent)
     },
 ];
