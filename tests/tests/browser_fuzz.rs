@@ -532,6 +532,132 @@ const REGRESSIONS: &[Regression] = &[
         expect: Outcome::AtMost(3600.0),
     },
     Regression {
+        name: "fuzz_five_digit_year_10009_on_a_session_rule",
+        host: "app.warden.test",
+        path: "/",
+        dates: strict_date,
+        header: |_| {
+            "s_1=1; Path=/; Secure; HttpOnly; SameSite=Strict; Expires=Sat, 15 Aug 10009 04:43:21 GMT"
+                .to_owned()
+        },
+        cookie: "s_1",
+        expect: Outcome::Session,
+    },
+    Regression {
+        name: "fuzz_three_digit_hour_token_on_a_session_rule",
+        host: "app.warden.test",
+        path: "/",
+        dates: strict_date,
+        // The draft finds no time in `008:12:30` (an invalid date: session); Chromium reads 2028.
+        header: |_| {
+            "s_2=1; Path=/; Secure; HttpOnly; SameSite=Strict; expires= Saturday,jan  008:12:30  2028  08 GMT"
+                .to_owned()
+        },
+        cookie: "s_2",
+        expect: Outcome::Session,
+    },
+    Regression {
+        name: "fuzz_date_without_weekday_makes_a_deletion_live",
+        host: "other.warden.test",
+        path: "/",
+        dates: |now| vec![imf_fixdate(now - DAY)[5..].to_owned()],
+        header: |now| format!("sid =1; Expires={}", imf_fixdate(now - 1800)),
+        cookie: "sid",
+        expect: Outcome::Absent,
+    },
+    Regression {
+        name: "fuzz_date_with_one_digit_day_makes_a_deletion_live",
+        host: "shop.warden.test",
+        path: "/shop/cart",
+        dates: |now| {
+            let date = imf_fixdate(now - 8 * DAY);
+            vec![date.replacen(" 0", " ", 1)]
+        },
+        header: |now| {
+            format!(
+                "cart_1=1; Path=/; Secure; HttpOnly; SameSite=Strict; EXPIRES={}",
+                imf_fixdate(now - 600)
+            )
+        },
+        cookie: "cart_1",
+        expect: Outcome::Absent,
+    },
+    Regression {
+        name: "fuzz_date_day_month_year_only_stretches_a_1h_rule",
+        host: "app.warden.test",
+        path: "/",
+        // `03-Dec-2026`: Chromium reads midnight, so an Expires ten minutes from now lives most of a day.
+        dates: |now| {
+            let date = imf_fixdate(now);
+            let parts: Vec<&str> = date.split(' ').collect();
+            vec![format!("{}-{}-{}", parts[1], parts[2], parts[3])]
+        },
+        header: |now| {
+            format!(
+                "h_3=1; Path=/; Secure; SameSite=Lax; Expires={}",
+                imf_fixdate(now + 600)
+            )
+        },
+        cookie: "h_3",
+        expect: Outcome::AtMost(3600.0),
+    },
+    Regression {
+        name: "fuzz_lower_case_date_makes_a_deletion_live",
+        host: "app.warden.test",
+        path: "/",
+        dates: |now| vec![imf_fixdate(now - DAY).to_lowercase()],
+        header: |now| format!("u_4=1; Path=/; Expires={}", imf_fixdate(now - 600)),
+        cookie: "u_4",
+        expect: Outcome::Absent,
+    },
+    Regression {
+        name: "fuzz_iso_8601_date_makes_a_deletion_live",
+        host: "app.warden.test",
+        path: "/",
+        dates: |now| {
+            let c = cookie_warden_tests::fuzz::civil::civil_from_unix(now - DAY);
+            vec![format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                c.year, c.month, c.day, c.hour, c.minute, c.second
+            )]
+        },
+        header: |now| format!("u_5=1; Path=/; Expires={}", imf_fixdate(now - 600)),
+        cookie: "u_5",
+        expect: Outcome::Absent,
+    },
+    Regression {
+        name: "fuzz_invalid_expires_after_a_past_one_is_a_session_cookie_in_chromium",
+        host: "shop.warden.test",
+        path: "/",
+        dates: strict_date,
+        header: |_| {
+            "u_6=1; Secure; Expires =24 Jan 1999:00 1610 12:51:08; eXpIrEs\t=\tWed,  29x  012  12:00:00  Feb"
+                .to_owned()
+        },
+        cookie: "u_6",
+        expect: Outcome::Absent,
+    },
+    Regression {
+        name: "fuzz_four_part_time_is_invalid_in_chromium",
+        host: "app.warden.test",
+        path: "/",
+        dates: strict_date,
+        // The draft reads 1970 (a deletion); Chromium finds no valid time and keeps a session cookie.
+        header: |_| "u_7=1; Path=/; Expires=Thu, 01/Jan/1970/00:00:00:00 GMT".to_owned(),
+        cookie: "u_7",
+        expect: Outcome::Absent,
+    },
+    Regression {
+        name: "fuzz_domain_dot_is_dropped_by_chromium",
+        host: "app.warden.test",
+        path: "/",
+        dates: strict_date,
+        // The draft ignores `Domain=.` (host-only); Chromium rejects the cookie: parse must say so.
+        header: |_| "s_3=1; Path=/; Secure; HttpOnly; SameSite=Lax; Domain=.".to_owned(),
+        cookie: "s_3",
+        expect: Outcome::Absent,
+    },
+    Regression {
         name: "strict_subset_1h_rule_keeps_its_hour",
         host: "app.warden.test",
         path: "/",
