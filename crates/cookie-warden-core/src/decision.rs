@@ -12,7 +12,10 @@ use crate::decide::Reason;
 /// What happens to one `Set-Cookie` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Verdict {
-    /// Passes unchanged, byte for byte.
+    /// Allowed: passes byte for byte when the header lies inside the proven subset
+    /// ([`crate::set_cookie::subset`]); otherwise leaves as the canonical header in
+    /// [`Decision::rewritten`], which means the same to every reader. Either way nothing was wrong
+    /// with the cookie, so there is no violation and no event.
     Allow,
     /// Leaves as the canonical header in [`Decision::rewritten`].
     Fix,
@@ -218,13 +221,29 @@ pub struct Decision<'p, 'h> {
     /// Every broken requirement, in the order found; empty for `allow`. An empty `Vec` does not
     /// allocate.
     pub violations: Vec<Violation<'p>>,
-    /// The canonical header that leaves instead of the original, for `fix`.
+    /// The canonical header that leaves instead of the original: always for `fix`, and for an
+    /// `allow` outside the proven subset (`None` for an `allow` that leaves byte for byte). See
+    /// [`Decision::leaving`].
     pub rewritten: Option<Vec<u8>>,
     /// `false` in report-only mode: the decision is traced but not applied.
     pub enforced: bool,
 }
 
 impl Decision<'_, '_> {
+    /// The header that leaves for this decision on `header` (the bytes decided): `header` itself
+    /// in report-only mode and for an `allow` inside the proven subset, the canonical rewrite for a
+    /// `fix` or an `allow` outside it, `None` for `strip` and `block`.
+    pub fn leaving<'a>(&'a self, header: &'a [u8]) -> Option<&'a [u8]> {
+        if !self.enforced {
+            return Some(header);
+        }
+        match self.verdict {
+            Verdict::Allow => Some(self.rewritten.as_deref().unwrap_or(header)),
+            Verdict::Fix => self.rewritten.as_deref(),
+            Verdict::Strip | Verdict::Block => None,
+        }
+    }
+
     /// The violation kinds, comma-separated, as events carry them.
     pub fn violation_list(&self) -> String {
         let mut out = String::new();

@@ -7,7 +7,11 @@
 //! trailing spaces and tabs are ignored. The day name must be a real day name, but is not checked
 //! against the date (recipients commonly ignore it). A two-digit RFC 850 year is read as 1970–2069:
 //! RFC 9110's "more than 50 years in the future" rule needs a clock, which this crate does not
-//! read. Anything else is `None`: the caller then uses its own clock.
+//! read. Anything else is `None`.
+//!
+//! [`ResponseTime`] is the one rule every shell (the layer, the proxy through it, `eval`, `audit`)
+//! uses to turn a response's `Date` headers and its own clock into the time a decision is made at:
+//! see its documentation.
 //!
 //! ```
 //! use cookie_warden_core::http_date::parse_http_date;
@@ -34,6 +38,124 @@ const LONG_DAYS: [&[u8]; 7] = [
 const MONTHS: [&[u8]; 12] = [
     b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];
+
+/// How a response states its `Date`, as far as reading `Expires` goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResponseDate {
+    /// No `Date` header: browsers measure `Expires` against their own clock, and so does the
+    /// caller.
+    Absent,
+    /// Exactly one `Date` header, a strict IMF-fixdate ([`parse_strict_imf_fixdate`]): every reader
+    /// gets the same instant from it, so an `Expires` measured against it means the same to all.
+    Strict,
+    /// One `Date` that is not a strict IMF-fixdate (`UTC` for `GMT`, a one-digit day, the RFC 850 or
+    /// asctime forms, ISO 8601 …), or several `Date` headers. Chromium and Firefox read such a
+    /// `Date` leniently and correct `Expires` by it; the draft has no reading of it. An `Expires`
+    /// then means different lifetimes to different readers, so it must not leave as it came.
+    Lenient,
+}
+
+/// The time a response's cookies are judged at: `now` (unix seconds) and how the response's
+/// `Date` was given. Built by [`ResponseTime::of_response`], the one rule for every shell; the core
+/// reads no clock, so the caller passes its own.
+///
+/// - `Date` absent: `now` is the caller's clock (browsers use theirs);
+/// - one strict IMF-fixdate `Date`: `now` is that date (browsers correct `Expires` by it, as the
+///   decision does by measuring against it);
+/// - anything else (lenient): `now` is the caller's clock, and any header carrying `Expires` leaves
+///   in canonical form with its lifetime written as `Max-Age` computed against `now` and Expires
+///   dropped, so that no reading depends on the `Date`.
+///
+/// A plain `i64` converts into a `ResponseTime` with [`ResponseDate::Absent`]: `now` is trusted as
+/// the browser's clock.
+///
+/// ```
+/// use cookie_warden_core::http_date::{ResponseDate, ResponseTime};
+///
+/// let clock = 1_700_000_000;
+/// let strict = ResponseTime::of_response([&b"Sun, 06 Nov 1994 08:49:37 GMT"[..]], clock);
+/// assert_eq!((strict.now, strict.date), (784_111_777, ResponseDate::Strict));
+/// let lenient = ResponseTime::of_response([&b"Sun, 06 Nov 1994 08:49:37 UTC"[..]], clock);
+/// assert_eq!((lenient.now, lenient.date), (clock, ResponseDate::Lenient));
+/// let absent = ResponseTime::of_response(std::iter::empty::<&[u8]>(), clock);
+/// assert_eq!((absent.now, absent.date), (clock, ResponseDate::Absent));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResponseTime {
+    /// Unix seconds that `Expires` is measured against.
+    pub now: i64,
+    /// How the response gave its `Date`.
+    pub date: ResponseDate,
+}
+
+impl ResponseTime {
+    /// The one rule: `dates` are the values of the response's `Date` headers (all of them, in
+    /// order), `clock` the caller's clock in unix seconds. See the type's documentation.
+    pub fn of_response<'a>(dates: impl IntoIterator<Item = &'a [u8]>, clock: i64) -> ResponseTime {
+        let mut dates = dates.into_iter();
+        let Some(first) = dates.next() else {
+            return ResponseTime {
+                now: clock,
+                date: ResponseDate::Absent,
+            };
+        };
+        match parse_strict_imf_fixdate(first) {
+            Some(now) if dates.next().is_none() => ResponseTime {
+                now,
+                date: ResponseDate::Strict,
+            },
+            _ => ResponseTime {
+                now: clock,
+                date: ResponseDate::Lenient,
+            },
+        }
+    }
+
+    /// An `Expires` measured against this time means the same to every reader (the `Date` is
+    /// absent or strict).
+    pub fn expires_is_stable(&self) -> bool {
+        self.date != ResponseDate::Lenient
+    }
+}
+
+impl From<i64> for ResponseTime {
+    /// `now` as the browser's clock: [`ResponseDate::Absent`].
+    fn from(now: i64) -> Self {
+        ResponseTime {
+            now,
+            date: ResponseDate::Absent,
+        }
+    }
+}
+
+/// The strict IMF-fixdate of RFC 9110 §5.6.7, and nothing else: exactly
+/// `Wdy, DD Mon YYYY HH:MM:SS GMT` (29 bytes, no surrounding space), the day name the right one for
+/// the date, a real day of the month, hours 00–23, minutes and seconds 00–59 (no leap second), and
+/// a year 1970–9999. Every `Date` and cookie-date reader (the draft's, Chromium's, Firefox's) gets
+/// the same instant from such a string, which is why the proven subset allows no other.
+///
+/// ```
+/// use cookie_warden_core::http_date::parse_strict_imf_fixdate;
+///
+/// assert_eq!(parse_strict_imf_fixdate(b"Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+/// assert_eq!(parse_strict_imf_fixdate(b"Mon, 06 Nov 1994 08:49:37 GMT"), None); // wrong day name
+/// assert_eq!(parse_strict_imf_fixdate(b"Sun, 06 Nov 1994 08:49:37 UTC"), None);
+/// assert_eq!(parse_strict_imf_fixdate(b"Sun Nov  6 08:49:37 1994"), None);
+/// ```
+pub fn parse_strict_imf_fixdate(v: &[u8]) -> Option<i64> {
+    if v.len() != 29 {
+        return None;
+    }
+    let at = parse_imf_fixdate(v)?;
+    let year = i64::from(two_digits(v[12], v[13])?) * 100 + i64::from(two_digits(v[14], v[15])?);
+    let second = two_digits(v[23], v[24])?;
+    if !(1970..=9999).contains(&year) || second > 59 {
+        return None;
+    }
+    // 1970-01-01 was a Thursday.
+    let weekday = (at.div_euclid(86_400) + 3).rem_euclid(7);
+    (SHORT_DAYS[weekday as usize] == &v[..3]).then_some(at)
+}
 
 /// Parses an HTTP-date into unix seconds; `None` when it is not one (see the module docs).
 pub fn parse_http_date(value: &[u8]) -> Option<i64> {
@@ -202,6 +324,89 @@ mod tests {
             Some(3_124_224_000)
         );
         assert_eq!(parse_http_date(b"Thu Feb 29 12:00:00 2024"), Some(1_709_208_000));
+    }
+
+    #[test]
+    fn strict_imf_fixdate_only() {
+        assert_eq!(
+            parse_strict_imf_fixdate(b"Thu, 01 Jan 1970 00:00:00 GMT"),
+            Some(0)
+        );
+        assert_eq!(
+            parse_strict_imf_fixdate(b"Wed, 21 Oct 2026 07:28:00 GMT"),
+            Some(1_792_567_680)
+        );
+        assert_eq!(
+            parse_strict_imf_fixdate(b"Fri, 31 Dec 9999 23:59:59 GMT"),
+            Some(253_402_300_799)
+        );
+        for v in [
+            &b"Wed, 31 Dec 1969 23:59:59 GMT"[..],
+            b"Thu, 01 Jan 1970 00:00:60 GMT",
+            b" Thu, 01 Jan 1970 00:00:00 GMT",
+            b"Thu, 01 Jan 1970 00:00:00 GMT ",
+            b"Fri, 01 Jan 1970 00:00:00 GMT",
+            b"thu, 01 Jan 1970 00:00:00 GMT",
+            b"Thu, 01 jan 1970 00:00:00 GMT",
+            b"Thu, 01 Jan 1970 00:00:00 gmt",
+            b"Thursday, 01-Jan-70 00:00:00 GMT",
+            b"Thu Jan  1 00:00:00 1970",
+            b"Thu, 1 Jan 1970 00:00:00 GMT",
+            b"Wed, 01 Jan 02030 00:00:00 GMT",
+            b"2026-10-21T07:28:00Z",
+        ] {
+            assert_eq!(
+                parse_strict_imf_fixdate(v),
+                None,
+                "{}",
+                String::from_utf8_lossy(v)
+            );
+        }
+    }
+
+    #[test]
+    fn response_time_is_one_rule() {
+        let clock = 1_700_000_000;
+        let strict = &b"Wed, 21 Oct 2026 07:28:00 GMT"[..];
+        let of = |dates: &[&[u8]]| ResponseTime::of_response(dates.iter().copied(), clock);
+        assert_eq!(
+            of(&[]),
+            ResponseTime {
+                now: clock,
+                date: ResponseDate::Absent
+            }
+        );
+        assert_eq!(
+            of(&[strict]),
+            ResponseTime {
+                now: 1_792_567_680,
+                date: ResponseDate::Strict
+            }
+        );
+        for lenient in [
+            &[&b"Wed, 21 Oct 2026 07:28:00 UTC"[..]][..],
+            &[b"Wednesday, 21-Oct-26 07:28:00 GMT"],
+            &[b"21 Oct 2026 07:28:00"],
+            &[b"garbage"],
+            &[strict, strict],
+        ] {
+            let time = of(lenient);
+            assert_eq!(
+                time,
+                ResponseTime {
+                    now: clock,
+                    date: ResponseDate::Lenient
+                }
+            );
+            assert!(!time.expires_is_stable());
+        }
+        assert_eq!(
+            ResponseTime::from(5),
+            ResponseTime {
+                now: 5,
+                date: ResponseDate::Absent
+            }
+        );
     }
 
     #[test]

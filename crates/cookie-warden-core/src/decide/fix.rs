@@ -36,6 +36,10 @@ pub(super) struct Correction<'p> {
     pub(super) path: Option<&'p [u8]>,
     /// Remove the Domain attribute (host-only).
     pub(super) remove_domain: bool,
+    /// Write a canonical deletion: an empty value (a nameless cookie keeps its value, which is all
+    /// it has), `Max-Age=0`, no Expires; every other attribute (Path, Domain, Secure, Partitioned
+    /// …) as read, so that it matches the cookie it deletes.
+    pub(super) delete: bool,
     /// No canonical form reads the same in every browser: the header cannot be fixed.
     pub(super) unfixable: bool,
 }
@@ -70,6 +74,13 @@ impl<'p> Correction<'p> {
         if self.remove_domain {
             fixed.domain = None;
         }
+        if self.delete {
+            fixed.max_age = Some(0);
+            fixed.expires = None;
+            if !fixed.name.is_empty() {
+                fixed.value = b"";
+            }
+        }
         fixed
     }
 }
@@ -83,6 +94,10 @@ impl<'p> Correction<'p> {
 /// domain-matches the host); what a correction changes (`Secure`, the Path, the Domain's removal)
 /// can make a browser drop the line, which the parser's own rejection check decides.
 pub(super) fn as_reparsed<'a>(mut fixed: SetCookie<'a>, url: &RequestUrl<'_>) -> SetCookie<'a> {
+    // The canonical form writes Expires only without a Max-Age.
+    if fixed.max_age.is_some() {
+        fixed.expires = None;
+    }
     let mut counts = AttributeCounts {
         path: u16::from(fixed.path.is_some()),
         domain: u16::from(fixed.domain.is_some()),
@@ -111,6 +126,7 @@ pub(super) fn as_reparsed<'a>(mut fixed: SetCookie<'a>, url: &RequestUrl<'_>) ->
     // Control bytes and the Domain checks cannot newly fail after a fix: the rest in the parser's order.
     fixed.rejection = set_cookie::rejection(&fixed, false, prefix, url, None);
     fixed.unparsed_attributes = &[];
+    fixed.header = &[];
     fixed
 }
 
@@ -200,15 +216,17 @@ mod tests {
                 Some(&b"/dir"[..]),
             ]),
             any::<bool>(),
+            any::<bool>(),
         )
             .prop_map(
-                |(lifetime, secure, http_only, same_site, path, remove_domain)| Correction {
+                |(lifetime, secure, http_only, same_site, path, remove_domain, delete)| Correction {
                     lifetime,
                     secure,
                     http_only,
                     same_site,
                     path,
                     remove_domain,
+                    delete,
                     unfixable: false,
                 },
             )
@@ -234,6 +252,7 @@ mod tests {
             let mut parsed = parse(&bytes, &url);
             let predicted = as_reparsed(fixed, &url);
             parsed.unparsed_attributes = &[];
+            parsed.header = &[];
             prop_assert_eq!(&predicted, &parsed, "{:?}", String::from_utf8_lossy(&bytes));
             prop_assert_eq!(predicted.value, parsed.value);
         }
@@ -256,6 +275,7 @@ mod tests {
         let bytes = fixed.to_canonical();
         let mut parsed = parse(&bytes, &url);
         parsed.unparsed_attributes = &[];
+        parsed.header = &[];
         assert_eq!(as_reparsed(fixed, &url), parsed);
     }
 }

@@ -105,12 +105,13 @@ pub use request_cookies::{RequestCookieAction, RequestCookieReason, RequestCooki
 
 use crate::consent::ConsentState;
 use crate::decision::{Decision, Detail, Verdict, Violation, ViolationKind};
+use crate::http_date::ResponseTime;
 use crate::policy::model::{Deletions, Mode, Noncompliant, StripOrBlock};
 use crate::policy::{CompiledPolicy, CompiledRule, NameMatch, ScopeId};
 use crate::request::{RequestContext, RequestUrl};
 use crate::set_cookie::{Rejection, SetCookie, parse};
 
-use fix::Correction;
+use fix::{Correction, LifetimeFix};
 
 impl CompiledPolicy {
     /// Resolves what is per request (scope, consent) once; the [`Judge`] then decides each header
@@ -181,9 +182,16 @@ impl<'p, 'r> Judge<'p, 'r> {
         self.policy.mode() == Mode::Enforce
     }
 
-    /// Decides one `Set-Cookie` header value (bytes as received) at `now` (unix seconds: the
-    /// response's `Date` when present, else the caller's clock). See the [module docs](self).
-    pub fn decide<'h>(&self, header: &'h [u8], now: i64) -> Decision<'p, 'h> {
+    /// Decides one `Set-Cookie` header value (bytes as received) at `time`: a [`ResponseTime`]
+    /// built by [`ResponseTime::of_response`] from the response's `Date` headers and the caller's
+    /// clock, or a plain `i64` of unix seconds (taken as the clock of a response without `Date`).
+    /// See the [module docs](self).
+    pub fn decide<'h>(&self, header: &'h [u8], time: impl Into<ResponseTime>) -> Decision<'p, 'h> {
+        self.decide_at(header, time.into())
+    }
+
+    fn decide_at<'h>(&self, header: &'h [u8], time: ResponseTime) -> Decision<'p, 'h> {
+        let now = time.now;
         let cookie = parse(header, &self.url);
         let matched = self.policy.match_name(cookie.name, self.scope);
         let rule = match matched {
@@ -253,10 +261,35 @@ impl<'p, 'r> Judge<'p, 'r> {
         }
 
         decision.verdict = findings.verdict;
-        if decision.verdict == Verdict::Fix {
+        // Canonical or proven: a fix is always rewritten; an allowed header only when it lies
+        // outside the proven subset.
+        let rewrite = match decision.verdict {
+            Verdict::Fix => true,
+            Verdict::Allow => cookie.subset(time).is_err(),
+            Verdict::Strip | Verdict::Block => false,
+        };
+        if rewrite {
+            if deletion {
+                correction.delete = true;
+            } else if cookie.expires.is_some() && !time.expires_is_stable() && correction.lifetime.is_none() {
+                // The lifetime must not depend on a `Date` that readers read differently.
+                if let Some(seconds) = cookie.lifetime(now) {
+                    correction.lifetime = Some(LifetimeFix::MaxAge(seconds));
+                }
+            }
             match self.fixed(&cookie, fix_rule, &correction, now) {
                 Some(bytes) => decision.rewritten = Some(bytes),
-                None => decision.verdict = Verdict::Strip,
+                None => {
+                    if decision.verdict == Verdict::Allow {
+                        decision.violations.push(Violation {
+                            kind: ViolationKind::Ambiguous,
+                            detail: Detail(Reason::Text(
+                                "outside the proven subset, and no canonical form keeps the policy".into(),
+                            )),
+                        });
+                    }
+                    decision.verdict = Verdict::Strip;
+                }
             }
         }
         decision
@@ -306,7 +339,12 @@ impl<'p, 'r> Judge<'p, 'r> {
             return None;
         }
         let again = fix::as_reparsed(correction.apply(cookie), &self.url);
-        if again.rejection.is_some() || again.name != cookie.name || again.value != cookie.value {
+        let value = if correction.delete && !cookie.name.is_empty() {
+            &[][..]
+        } else {
+            cookie.value
+        };
+        if again.rejection.is_some() || again.name != cookie.name || again.value != value {
             return None;
         }
         let mut findings = Findings::counting();

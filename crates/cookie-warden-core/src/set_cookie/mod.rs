@@ -43,6 +43,7 @@ pub mod prefix;
 mod reference;
 mod rejection;
 mod serialize;
+pub mod subset;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -54,6 +55,7 @@ pub(crate) use parse::rejection;
 pub use parse::{MAX_NAME_VALUE_LEN, parse};
 pub use rejection::Rejection;
 pub use serialize::{ImfFixdate, Iso8601, write_imf_fixdate};
+pub use subset::Outside;
 
 use crate::request::RequestUrl;
 use max_age::MAX_AGE_LIMIT;
@@ -150,6 +152,9 @@ pub struct SetCookie<'h> {
     pub attributes: AttributeCounts,
     /// The unparsed attributes: empty or starting at the first `;`.
     pub(crate) unparsed_attributes: &'h [u8],
+    /// The whole header as received (empty for a cookie rebuilt by a fix): what
+    /// [`SetCookie::subset`] reads.
+    pub(crate) header: &'h [u8],
 }
 
 impl fmt::Debug for SetCookie<'_> {

@@ -56,6 +56,7 @@ pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
         ambiguities: Ambiguities::default(),
         attributes: AttributeCounts::default(),
         unparsed_attributes,
+        header,
     };
     let mut seen = Seen::default();
     read_attributes(&mut cookie, &mut seen, header, end);

@@ -82,6 +82,7 @@ pub(crate) fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h>
         ambiguities: Ambiguities::default(),
         attributes: AttributeCounts::default(),
         unparsed_attributes,
+        header,
     };
     let (mut max_age_valid_before, mut expires_valid_before) = (false, false);
     let mut last_domain = None;

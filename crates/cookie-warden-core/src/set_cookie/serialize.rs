@@ -8,8 +8,10 @@ use super::{SameSite, SetCookie};
 
 impl SetCookie<'_> {
     /// Appends the cookie as one canonical header value to `out`: `name=value`, then each kept
-    /// attribute once, in this order: `Path`, `Domain`, `Max-Age`, `Expires` (IMF-fixdate),
-    /// `Secure`, `HttpOnly`, `SameSite` (omitted for `Default`), `Partitioned`.
+    /// attribute once, in this order: `Path`, `Domain`, `Max-Age`, `Expires` (IMF-fixdate, and
+    /// only without a Max-Age: a valid Max-Age wins over any Expires in every reader, so writing
+    /// both adds nothing but a date to disagree on), `Secure`, `HttpOnly`, `SameSite` (omitted for
+    /// `Default`), `Partitioned`.
     ///
     /// A nameless cookie is written as its value alone, or as `=value` when the value holds `=`,
     /// so that it parses back as the same nameless cookie. For an accepted cookie, parsing the
@@ -46,7 +48,7 @@ impl SetCookie<'_> {
             out.extend_from_slice(b"; Max-Age=");
             write_decimal(seconds, out);
         }
-        if let Some(at) = self.expires {
+        if let (None, Some(at)) = (self.max_age, self.expires) {
             out.extend_from_slice(b"; Expires=");
             write_imf_fixdate(at, out);
         }
