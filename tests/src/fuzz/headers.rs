@@ -163,7 +163,7 @@ fn name(rng: &mut FuzzRng, index: usize) -> String {
                 "{}{name}{}",
                 rng.pick(&[" ", "\t", "  "]),
                 rng.pick(&["", " ", "\t"])
-            )
+            );
         }
         4 => name.insert(name.len() - 1, rng.pick_copy(&[' ', '\t', ',', '(', ':'])),
         _ => {}

@@ -284,7 +284,7 @@ pub fn check_parser(obs: &Observation<'_>) -> Vec<Failure> {
             }
             (Expiry::Session, Some(_)) => differs("parser:expiry_class", "parser: session".to_owned()),
             (Expiry::At(at), None) => {
-                differs("parser:expiry_class", format!("parser: expires in {}s", at - now))
+                differs("parser:expiry_class", format!("parser: expires in {}s", at - now));
             }
             (Expiry::Expired, _) => unreachable!("a deletion is not stored"),
         }
