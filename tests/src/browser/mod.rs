@@ -8,6 +8,8 @@
 //! * [`Chromium`] starts the browser with a fresh profile and kills it when dropped.
 //! * [`Chromium::launch_for_test`] applies the CI rule: with `CI=true` a missing browser fails the
 //!   test; elsewhere it prints one `BROWSER TEST DID NOT RUN` line and the test returns.
+//! * [`Firefox`] is Debian's Firefox ESR, headless, driven over WebDriver BiDi (its built-in
+//!   remote protocol): the second [`Engine`], same jar type.
 //! * [`StoredCookie`] is one cookie of the store, without its value: the jar type every
 //!   [`Engine`] (Chromium here, Firefox over WebDriver BiDi) reports.
 //! * [`Engine`] is what a differential test needs of a browser: launch, load, read and clear the
@@ -17,6 +19,7 @@
 
 mod chromium;
 mod engine;
+mod firefox;
 mod site;
 mod store;
 mod tls;
@@ -27,6 +30,7 @@ pub use chromium::{
 };
 pub use chromiumoxide::Page;
 pub use engine::{Engine, launch_engine_for_test};
+pub use firefox::{Firefox, firefox_executable};
 pub use site::{ECHO_PATH, SeenRequest, SitePage, TestSite};
 pub use store::{StoredCookie, StoredSameSite};
 pub use tls::TestCertificate;
