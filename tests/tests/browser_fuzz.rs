@@ -18,8 +18,8 @@
 //! 3. both properties are checked; failures are collected with the seed, the batch, the header
 //!    that left (value redacted) and what each side read.
 //!
-//! The run is generic over [`Engine`]: Chromium (DevTools) always; Firefox ESR once its WebDriver
-//! BiDi engine is in the crate.
+//! The run is generic over [`Engine`]: Chromium (DevTools) and Firefox ESR (WebDriver BiDi) run the
+//! same batches and the same regression table.
 //!
 //! # Knobs
 //!
@@ -41,7 +41,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use cookie_warden_tests::browser::{
-    Chromium, Engine, LaunchOptions, StoredCookie, TestCertificate, launch_engine_for_test,
+    Chromium, Engine, Firefox, LaunchOptions, StoredCookie, TestCertificate, launch_engine_for_test,
 };
 use cookie_warden_tests::fuzz::civil::imf_fixdate;
 use cookie_warden_tests::fuzz::headers::{Batch, redact_value};
@@ -756,4 +756,14 @@ async fn chromium_keeps_both_properties_on_generated_headers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_regression_cases() {
     regressions_on::<Chromium>("chromium_regression_cases").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn firefox_keeps_both_properties_on_generated_headers() {
+    fuzz_on::<Firefox>("firefox_keeps_both_properties_on_generated_headers").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn firefox_regression_cases() {
+    regressions_on::<Firefox>("firefox_regression_cases").await;
 }
