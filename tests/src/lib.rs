@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub mod browser;
+pub mod fuzz;
 pub mod http_client;
 pub mod load;
 pub mod upstream;

@@ -19,6 +19,7 @@ use futures_util::StreamExt;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::task::JoinHandle;
 
+use super::engine::Engine;
 use super::store::StoredCookie;
 use crate::TempDir;
 
@@ -72,7 +73,8 @@ impl fmt::Display for BrowserError {
         match self {
             Self::Missing(path) => write!(
                 f,
-                "no Chromium at `{}` (install Debian's `chromium` and `chromium-driver`, or set {EXECUTABLE_ENV})",
+                "no browser at `{}` (Chromium: install Debian's `chromium`, or set {EXECUTABLE_ENV}; \
+                 Firefox: install Debian's `firefox-esr`)",
                 path.display()
             ),
             Self::Launch(why) => write!(f, "chromium did not start: {why}"),
@@ -140,6 +142,8 @@ async fn bounded<T, E: fmt::Display>(
 pub struct Chromium {
     browser: Browser,
     handler: JoinHandle<()>,
+    /// The one tab [`Engine::load`] navigates, opened on first use.
+    tab: tokio::sync::OnceCell<Page>,
     /// Removed when the browser is gone (declared after `browser`, so dropped after it).
     profile: TempDir,
     /// Released last, when the browser is gone.
@@ -207,6 +211,7 @@ impl Chromium {
         Ok(Self {
             browser,
             handler,
+            tab: tokio::sync::OnceCell::new(),
             profile,
             _slot: slot,
         })
@@ -276,6 +281,35 @@ impl Chromium {
             let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.browser.kill()).await;
         }
         self.handler.abort();
+    }
+}
+
+impl Engine for Chromium {
+    const NAME: &'static str = "chromium";
+
+    async fn launch(options: &LaunchOptions) -> Result<Self, BrowserError> {
+        Self::launch(options).await
+    }
+
+    async fn version(&self) -> Result<String, BrowserError> {
+        Self::version(self).await
+    }
+
+    async fn load(&self, url: &str) -> Result<(), BrowserError> {
+        let tab = self.tab.get_or_try_init(|| self.open("about:blank")).await?;
+        navigate(tab, url).await
+    }
+
+    async fn jar(&self) -> Result<Vec<StoredCookie>, BrowserError> {
+        self.cookies().await
+    }
+
+    async fn clear_jar(&self) -> Result<(), BrowserError> {
+        bounded("Storage.clearCookies", self.browser.clear_cookies()).await
+    }
+
+    async fn shut_down(self) {
+        self.close().await;
     }
 }
 

@@ -12,6 +12,8 @@ pub struct TestCertificate {
     pub cert: PathBuf,
     /// Its private key (PKCS#8 PEM).
     pub key: PathBuf,
+    /// The certificate in DER, for a test client that trusts it.
+    pub der: Vec<u8>,
     _dir: TempDir,
 }
 
@@ -26,6 +28,12 @@ impl TestCertificate {
         let dir = TempDir::new();
         let cert = dir.write("cert.pem", &certified.cert.pem());
         let key = dir.write("key.pem", &certified.signing_key.serialize_pem());
-        Self { cert, key, _dir: dir }
+        let der = certified.cert.der().to_vec();
+        Self {
+            cert,
+            key,
+            der,
+            _dir: dir,
+        }
     }
 }
