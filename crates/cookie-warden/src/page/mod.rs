@@ -30,10 +30,12 @@ p.note { color: #444; }
 .cards div { border: 1px solid #ccc; border-radius: .4rem; padding: .5rem .75rem; }
 .cards dt { font-size: .85rem; color: #444; }
 .cards dd { margin: 0; font-size: 1.4rem; font-weight: 600; overflow-wrap: anywhere; }
+.cards dd.text { font-size: 1rem; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; margin: .25rem 0 1rem; font-size: .9rem; }
 caption { text-align: left; font-weight: 600; padding: .25rem 0; }
-th, td { border: 1px solid #ccc; padding: .3rem .45rem; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #ccc; padding: .3rem .45rem; text-align: left; vertical-align: top; overflow-wrap: anywhere; min-width: 4.5rem; }
+tbody th { max-width: 16rem; }
 thead th { background: #f1f1f1; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td code, td .name { overflow-wrap: anywhere; }
@@ -83,12 +85,13 @@ pub(crate) fn document(title: &str, body: &Markup) -> String {
     .into_string()
 }
 
-/// The headline figures: a definition list shown as cards.
+/// The headline figures: a definition list shown as cards (numbers large, text smaller).
 pub(crate) fn cards<'a>(items: impl IntoIterator<Item = (&'a str, String)>) -> Markup {
     html! {
         dl.cards {
             @for (label, value) in items {
-                div { dt { (label) } dd { (value) } }
+                @let numeric = value.bytes().all(|b| b.is_ascii_digit() || b == b',');
+                div { dt { (label) } dd class=[(!numeric).then_some("text")] { (value) } }
             }
         }
     }

@@ -15,7 +15,7 @@ const DETAILED: usize = 50;
 /// The page.
 pub(crate) fn render(report: &Report) -> String {
     let range = match (&report.range.first, &report.range.last) {
-        (Some(first), Some(last)) => format!("{first} – {last}"),
+        (Some(first), Some(last)) => format!("{} – {}", first.replace('T', " "), last.replace('T', " ")),
         _ => "no timestamps".to_owned(),
     };
     let digests = if report.policy_digests.is_empty() {
