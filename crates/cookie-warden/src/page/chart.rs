@@ -45,7 +45,7 @@ pub(crate) fn stacked_bars(title: &str, series: &[&str], bars: &[Bar], size: Siz
     let slot = plot_w / bars.len().max(1) as f64;
     let bar_w = (slot * 0.8).max(0.5);
     let y_of = |v: u64| top + plot_h - (v as f64 / top_value) * plot_h;
-    let label_every = bars.len().div_ceil(8).max(1);
+    let label_every = bars.len().div_ceil(5).max(1);
     let mut segments = Vec::new();
     let mut labels = Vec::new();
     for (i, bar) in bars.iter().enumerate() {
@@ -74,7 +74,7 @@ pub(crate) fn stacked_bars(title: &str, series: &[&str], bars: &[Bar], size: Siz
         }
     }
     html! {
-        svg.chart role="img" viewBox=(format!("0 0 {width} {height}")) xmlns="http://www.w3.org/2000/svg" {
+        svg class=(if size == Size::Small { "chart small" } else { "chart" }) role="img" viewBox=(format!("0 0 {width} {height}")) xmlns="http://www.w3.org/2000/svg" {
             title { (title) }
             @for i in 0..=ticks {
                 @let value = step * i;

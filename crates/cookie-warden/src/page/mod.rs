@@ -52,6 +52,7 @@ ul.plain { margin: 0; padding-left: 1rem; }
 figure { margin: .5rem 0 1rem; }
 figcaption { font-size: .9rem; color: #444; }
 svg.chart { width: 100%; height: auto; display: block; }
+svg.chart.small { max-width: 30rem; }
 svg.chart text { font: 11px system-ui, -apple-system, "Liberation Sans", sans-serif; fill: #333; }
 svg.chart line.axis { stroke: #888; stroke-width: 1; }
 svg.chart line.grid { stroke: #e3e3e3; stroke-width: 1; }

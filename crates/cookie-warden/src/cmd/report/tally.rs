@@ -131,10 +131,8 @@ impl Tally {
                 cookie.category = Some(category.to_owned());
             }
         }
-        if cookie.scopes.len() < MAX_COOKIE_SCOPES || cookie.scopes.contains(scope) {
-            if !cookie.scopes.contains(scope) {
-                cookie.scopes.insert(scope.to_owned());
-            }
+        if cookie.scopes.len() < MAX_COOKIE_SCOPES && !cookie.scopes.contains(scope) {
+            cookie.scopes.insert(scope.to_owned());
         }
         for kind in kinds.split(',').map(str::trim).filter(|k| !k.is_empty()) {
             *capped(&mut cookie.kinds, kind) += n;
