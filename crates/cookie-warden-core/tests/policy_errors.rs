@@ -121,12 +121,6 @@ const BROKEN: &[(&str, &str, &str, &[&str])] = &[
         &["placeholder `org` is declared", "no `{org}`"],
     ),
     (
-        "samesite none without secure",
-        "[[cookie]]\nname = \"x\"\nsame_site = \"none\"\nsecure = false\nlifetime = \"session\"\n",
-        "cookie[0].same_site",
-        &["SameSite=None without secure"],
-    ),
-    (
         "__Host- with domains",
         "[[cookie]]\nname = \"__Host-sid\"\ndomains = [\"example.com\"]\nlifetime = \"session\"\n",
         "cookie[0].domains",
@@ -197,12 +191,6 @@ const BROKEN: &[(&str, &str, &str, &[&str])] = &[
         "[[cookie]]\nname = \"sid\"\nscopes = []\nlifetime = \"session\"\n",
         "cookie[0].scopes",
         &["empty scopes list", "never match"],
-    ),
-    (
-        "defaults samesite none without secure",
-        "[defaults]\nsecure = false\nsame_site = \"none\"\n",
-        "defaults.same_site",
-        &["needs secure = true"],
     ),
     (
         "consent cookie pattern",

@@ -37,6 +37,9 @@ pub(crate) enum Command {
     Audit(AuditArgs),
     /// Write a draft policy (TOML on stdout) from the cookies seen in HAR files.
     Discover(DiscoverArgs),
+    /// Summarise the proxy's JSON log lines (files or stdin, plain or gzip) as one self-contained
+    /// HTML page for security reviewers, or as JSON.
+    Report(ReportArgs),
 }
 
 /// `cookie-warden check --config F`.
@@ -190,6 +193,35 @@ pub(crate) struct AuditArgs {
 pub(crate) enum AuditFormat {
     /// One row per cookie, worst first, with example URLs.
     Table,
+    /// One JSON document (schema_version 1).
+    Json,
+    /// One self-contained HTML page (no script, nothing loaded from elsewhere).
+    Html,
+}
+
+/// `cookie-warden report [FILE…] [--format html|json]`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Reads the JSON lines `cookie-warden proxy --log-format json` writes on stderr (gzip is \
+                  detected by its magic bytes), keeps the `cookie policy violation` events and skips every \
+                  other line, counting those that are not JSON or not a violation event. Exit 0 when the \
+                  report was written, 2 on bad usage or an unreadable or truncated file. Cookie values are \
+                  never in the logs, nor in the report."
+)]
+pub(crate) struct ReportArgs {
+    /// Log files (plain or gzip); none or `-`: standard input.
+    #[arg(value_name = "FILE")]
+    pub(crate) files: Vec<std::path::PathBuf>,
+    /// One self-contained HTML page, or one JSON document (schema_version 1).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Html)]
+    pub(crate) format: ReportFormat,
+}
+
+/// `report --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// One self-contained HTML page.
+    Html,
     /// One JSON document (schema_version 1).
     Json,
 }

@@ -10,6 +10,7 @@ mod exit;
 mod har;
 mod logging;
 mod metrics;
+mod page;
 mod panic_hook;
 mod policy_file;
 mod proxy;

@@ -5,13 +5,11 @@
 //! - `version` other than 1;
 //! - `enforcement.block_status` not a 4xx or 5xx status; `enforcement.max_lifetime` not a
 //!   duration, or over 400 days (browsers cap every cookie at 400 days);
-//! - `defaults.same_site = "none"` with `defaults.secure = false`;
 //! - a scope with an empty or duplicate `id`, no hosts, a bad host (`scope[1].hosts[0]`) or a bad
 //!   path;
 //! - a rule with an invalid name pattern or placeholder regex, a placeholder declared but not used
 //!   in the name, a scope id not declared (`cookie[2].scopes[0]`), an empty `scopes` list, a bad
-//!   lifetime, a duration over `max_lifetime`, SameSite `none` without `secure`, a `__Host-` rule
-//!   with `domains`, a path other than `/` or `secure = false`, a `__Secure-` rule with
+//!   lifetime, a duration over `max_lifetime`, a `__Host-` rule with `domains`, a path other than `/` or `secure = false`, a `__Secure-` rule with
 //!   `secure = false`, a bad `path` or domain;
 //! - **duplicate rules**: two rules with the same name pattern (the same exact name, the prefix
 //!   compared case-insensitively; or globs/templates that compile to the same expression, whatever
@@ -27,6 +25,13 @@
 //! category when `[consent]` exists; a consent cookie that no rule lists (it would be stripped),
 //! or whose rule's category needs consent (a visitor's first choice could never be stored); a
 //! scope that never matches because earlier scopes cover all its hosts and paths.
+//!
+//! `same_site = "none"` is no requirement at all, and is valid with `secure = false` (a cookie
+//! that is not Secure, sent without SameSite: Chromium then applies Lax, Firefox and Safari treat
+//! it as None). Only a rule that made cookie-warden *write* `SameSite=None` without `Secure` would
+//! be wrong, and no rule can: a fix only raises SameSite to the rule's minimum and never removes
+//! `Secure`, and a header that itself sets `SameSite=None` without `Secure` is one browsers drop,
+//! stripped as `same_site_none_insecure` under every rule (`tests/same_site_none.rs` proves both).
 
 use std::collections::HashSet;
 
@@ -36,7 +41,7 @@ use crate::policy::compiled::{
 use crate::policy::duration::{BROWSER_MAX_LIFETIME, MONTH, format_duration, parse_duration, parse_lifetime};
 use crate::policy::error::KeyPath;
 use crate::policy::matcher::{Found, NameMatcher};
-use crate::policy::model::{Category, ConsentFormat, PolicyFile, SameSiteMin};
+use crate::policy::model::{Category, ConsentFormat, PolicyFile};
 use crate::policy::name::{NamePattern, NamePrefix, PatternKey, PatternKind, compile_pattern};
 use crate::policy::scopes::{
     HostPattern, ScopeTable, check_domain, check_host, check_path, check_scope_path, path_matches,
@@ -102,14 +107,6 @@ pub(crate) fn compile(file: PolicyFile, findings: &mut Findings) -> Option<Compi
 
     let enforcement = compile_enforcement(&file, findings);
     let max_lifetime = enforcement.max_lifetime;
-
-    let defaults_key = root.key("defaults");
-    if file.defaults.same_site == SameSiteMin::None && !file.defaults.secure {
-        findings.error(
-            defaults_key.key("same_site"),
-            "same_site = \"none\" needs secure = true (browsers reject SameSite=None without Secure)",
-        );
-    }
 
     let scopes = compile_scopes(&file, findings);
     let rules = compile_rules(&file, &scopes, max_lifetime, findings);
@@ -434,6 +431,7 @@ fn compile_rules(
             .is_none()
             .then(|| KeyPath::root().key("defaults").key("secure"));
         let http_only = rule.http_only.unwrap_or(d.http_only);
+        // `none` with `secure = false` is allowed: see the module docs.
         let same_site = rule.same_site.unwrap_or(d.same_site);
         let from_defaults = |set: bool| {
             if set {
@@ -443,17 +441,6 @@ fn compile_rules(
             }
         };
 
-        if same_site == SameSiteMin::None && !secure && (rule.same_site.is_some() || rule.secure.is_some()) {
-            let at = if rule.same_site.is_some() {
-                key.key("same_site")
-            } else {
-                key.key("secure")
-            };
-            findings.error(
-                at,
-                format!("`{name}` allows SameSite=None without secure: browsers reject SameSite=None without Secure"),
-            );
-        }
         match prefix {
             NamePrefix::Host => {
                 if rule.domains.is_some() {

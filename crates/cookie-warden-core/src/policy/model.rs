@@ -144,7 +144,7 @@ pub struct Defaults {
     pub secure: bool,
     /// `HttpOnly` must be set.
     pub http_only: bool,
-    /// The weakest SameSite allowed.
+    /// The weakest SameSite allowed; `none`: no requirement.
     pub same_site: SameSiteMin,
 }
 
@@ -162,7 +162,9 @@ impl Default for Defaults {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SameSiteMin {
-    /// Anything, `SameSite=None` included (which then needs `Secure`).
+    /// No requirement: any SameSite, or none at all. Valid with `secure = false`: cookie-warden
+    /// never writes `SameSite=None` (a fix only raises SameSite), and a header that sets
+    /// `SameSite=None` without `Secure` is dropped by browsers and stripped whatever the rule.
     None,
     /// `Lax` or `Strict`; an absent SameSite counts as weaker than `Lax`.
     Lax,

@@ -1,11 +1,15 @@
-//! `cookie-warden audit --config F FILE.har… [--format table|json]`: every `Set-Cookie` of every
-//! response in the HAR files, judged against the policy in its request's scope.
+//! `cookie-warden audit --config F FILE.har… [--format table|json|html]`: every `Set-Cookie` of
+//! every response in the HAR files, judged against the policy in its request's scope.
 //!
 //! The report groups the headers by cookie (the name as a browser reads it, and the rule that
 //! matched it): how often each was seen, what each verdict would have been, which violations and
 //! where (up to three example URLs, without query or fragment: a query may carry secrets). The
 //! table is coloured on a terminal only (`anstream` strips the colour elsewhere and honours
 //! `NO_COLOR`); a large file shows a progress bar on a terminal.
+//!
+//! `--format html` writes one self-contained page (the same page machinery as `report`:
+//! [`crate::page`]): the verdict counts, and one table row per cookie with its worst verdict,
+//! rule, scopes, counts, violations (each with what it means) and example URLs.
 //!
 //! `--format json` prints one document (fields are only ever added; a breaking change raises
 //! `schema_version`):
@@ -39,11 +43,13 @@ use cookie_warden_core::cookie_header;
 use cookie_warden_core::decision::{Decision, Verdict};
 use cookie_warden_core::policy::CompiledPolicy;
 use cookie_warden_core::request::{ConsentCookie, RequestContext};
+use maud::html;
 use serde::Serialize;
 
 use crate::cli::{AuditArgs, AuditFormat};
 use crate::exit::Exit;
 use crate::har::{self, Exchange};
+use crate::page::{self, kinds};
 
 /// How many example URLs each cookie keeps.
 const EXAMPLES: usize = 3;
@@ -72,6 +78,7 @@ pub(crate) fn run(args: &AuditArgs) -> Result<Exit> {
             serde_json::to_writer_pretty(&mut out, &report.to_json())?;
             writeln!(out)?;
         }
+        AuditFormat::Html => out.write_all(report.to_html().as_bytes())?,
     }
     out.flush()?;
     Ok(if report.verdicts[1..].iter().any(|n| *n > 0) {
@@ -292,6 +299,69 @@ impl Report {
                 })
                 .collect(),
         }
+    }
+}
+
+impl Report {
+    /// The audit as one self-contained HTML page.
+    fn to_html(&self) -> String {
+        let [allow, fix, strip, block] = self.verdicts;
+        let verdicts = ["allow", "fix", "strip", "block"];
+        let body = html! {
+            h1 { "Cookie audit of recorded traffic" }
+            p { "HAR file(s): " (self.files.join(", ")) ". Each Set-Cookie header is judged as the proxy would judge it in its request's scope; cookie values are never shown and example URLs lose their query." }
+            @for warning in &self.warnings { p.note { "Warning: " (warning) } }
+            section aria-labelledby="headline" {
+                h2 #headline { "Headline" }
+                (page::cards([
+                    ("Entries", page::number(self.entries as u64)),
+                    ("Responses setting cookies", page::number(self.responses as u64)),
+                    ("Set-Cookie headers", page::number(self.headers as u64)),
+                    ("Allow", page::number(allow as u64)),
+                    ("Fix", page::number(fix as u64)),
+                    ("Strip", page::number(strip as u64)),
+                    ("Block", page::number(block as u64)),
+                ]))
+            }
+            section aria-labelledby="cookies" {
+                h2 #cookies { "Cookies" }
+                div.scroll { table {
+                    caption { "Cookies, worst verdict first" }
+                    thead { tr {
+                        th scope="col" { "Cookie" } th scope="col" { "Worst verdict" } th scope="col" { "Rule" }
+                        th scope="col" { "Scopes" } th.n scope="col" { "Seen" }
+                        @for v in verdicts { th.n scope="col" { (v) } }
+                        th scope="col" { "Violations" } th scope="col" { "Examples" }
+                    } }
+                    tbody { @for ((name, rule), cookie) in self.sorted() {
+                        tr {
+                            th scope="row" { span.name { (name) } }
+                            td { span class=(verdict_class(cookie.worst())) { (cookie.worst().as_str()) } }
+                            td { @match rule { Some(rule) => code { (rule) }, None => "no rule" } }
+                            td { (cookie.scopes.iter().map(String::as_str).collect::<Vec<_>>().join(", ")) }
+                            td.n { (page::number(cookie.count as u64)) }
+                            @for n in cookie.verdicts { td.n { (page::number(n as u64)) } }
+                            td { ul.plain { @for (kind, (n, detail)) in &cookie.violations {
+                                li { code { (kind) } " ×" (page::number(*n as u64)) ": " (detail)
+                                    @if let Some(meaning) = kinds::meaning(kind) { " — " (meaning) } }
+                            } } }
+                            td { ul.plain { @for url in cookie.examples() { li { code { (url) } } } } }
+                        }
+                    } }
+                } }
+            }
+        };
+        page::document("Cookie audit — cookie-warden", &body)
+    }
+}
+
+/// The page's colour class of a verdict.
+fn verdict_class(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Allow => "allow",
+        Verdict::Fix => "fixed",
+        Verdict::Strip => "stripped",
+        Verdict::Block => "blocked",
     }
 }
 

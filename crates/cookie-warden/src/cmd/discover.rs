@@ -17,6 +17,8 @@
 //! and left out. The draft starts in `report-only` mode. Cookie values are never written.
 
 mod globs;
+#[cfg(test)]
+mod props;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

@@ -8,6 +8,7 @@ mod eval;
 mod parse;
 mod proxy;
 mod render;
+mod report;
 mod stdin_lines;
 
 use anyhow::Result;
@@ -26,5 +27,6 @@ pub(crate) fn run(command: Command) -> Result<Exit> {
         Command::Render(args) => render::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Discover(args) => discover::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }
