@@ -13,6 +13,7 @@ mod metrics;
 mod panic_hook;
 mod policy_file;
 mod proxy;
+mod status;
 
 use std::process::ExitCode;
 
