@@ -68,6 +68,7 @@ pub(crate) async fn serve<S, B>(
     let counters = Arc::new(StatusCounters::default());
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    crate::status::listener_accepting();
     loop {
         let (stream, peer) = tokio::select! {
             biased;
@@ -116,6 +117,7 @@ pub(crate) async fn serve<S, B>(
         });
     }
     drop(listener);
+    crate::status::shutting_down();
 
     let open = graceful.count();
     tracing::info!(target: "cookie_warden::proxy", connections = open, "shutting down: no new connections, draining");
@@ -183,9 +185,11 @@ impl Connection {
             request.extensions_mut().insert(info);
             let service = service.clone();
             let counters = Arc::clone(&counters);
+            let started = std::time::Instant::now();
             async move {
                 let response = service.oneshot(request).await?;
                 counters.count(response.status());
+                crate::metrics::record_request_duration(started.elapsed());
                 Ok::<_, Infallible>(response)
             }
             .instrument(span)
