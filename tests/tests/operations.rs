@@ -136,7 +136,7 @@ async fn health_readiness_and_the_policy_metrics_follow_reloads() {
         ),
         "1"
     );
-    assert_eq!(digests(&metrics), [first.clone()], "{metrics}");
+    assert_eq!(digests(&metrics), std::slice::from_ref(&first), "{metrics}");
     assert!(metrics.contains(&format!(
         "cookie_warden_policy_info{{digest=\"{first}\",mode=\"enforce\"}} 1"
     )));
@@ -179,7 +179,7 @@ async fn health_readiness_and_the_policy_metrics_follow_reloads() {
         sample(&metrics, "cookie_warden_policy_last_reload_successful"),
         "0"
     );
-    assert_eq!(digests(&metrics), [first.clone()], "{metrics}");
+    assert_eq!(digests(&metrics), std::slice::from_ref(&first), "{metrics}");
     let failed: f64 = sample(&metrics, "cookie_warden_policy_last_reload_timestamp_seconds")
         .parse()
         .unwrap();
@@ -341,7 +341,7 @@ async fn a_config_map_update_by_symlink_swap_is_applied_within_seconds() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let metrics = admin(&base, "/metrics").await.text();
-    assert_eq!(digests(&metrics), [expected.clone()]);
+    assert_eq!(digests(&metrics), std::slice::from_ref(&expected));
     assert_ne!(before, [expected]);
     // A second update works the same way (the watch survives the swap).
     volume.publish(&policy(false));
