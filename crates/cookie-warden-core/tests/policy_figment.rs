@@ -8,15 +8,105 @@
 
 use std::path::Path;
 
+use cookie_warden_core::policy::load::with_env_overrides;
 use cookie_warden_core::policy::model::{Mode, StripOrBlock};
 use cookie_warden_core::policy::{Lifetime, Source, from_figment};
 use figment::Figment;
-use figment::providers::{Env, Format, Toml};
+use figment::providers::{Format, Toml};
 
 fn standard(path: &str) -> Figment {
-    Figment::new()
-        .merge(Toml::file_exact(path))
-        .merge(Env::prefixed("COOKIE_WARDEN_").split("__"))
+    with_env_overrides(Figment::new().merge(Toml::file_exact(path)))
+}
+
+/// What the kubelet injects into every pod of a namespace that has a Service named
+/// `cookie-warden` (cluster IP 10.0.0.1) with a port `http` 8080 and a port `metrics` 9090
+/// (pkg/kubelet/envvars: `{SVC}_SERVICE_HOST`, `{SVC}_SERVICE_PORT`, one
+/// `{SVC}_SERVICE_PORT_{NAME}` per named port, and the Docker-links variables).
+const KUBELET_SERVICE_VARIABLES: [(&str, &str); 13] = [
+    ("COOKIE_WARDEN_SERVICE_HOST", "10.0.0.1"),
+    ("COOKIE_WARDEN_SERVICE_PORT", "8080"),
+    ("COOKIE_WARDEN_SERVICE_PORT_HTTP", "8080"),
+    ("COOKIE_WARDEN_SERVICE_PORT_METRICS", "9090"),
+    ("COOKIE_WARDEN_PORT", "tcp://10.0.0.1:8080"),
+    ("COOKIE_WARDEN_PORT_8080_TCP", "tcp://10.0.0.1:8080"),
+    ("COOKIE_WARDEN_PORT_8080_TCP_PROTO", "tcp"),
+    ("COOKIE_WARDEN_PORT_8080_TCP_PORT", "8080"),
+    ("COOKIE_WARDEN_PORT_8080_TCP_ADDR", "10.0.0.1"),
+    ("COOKIE_WARDEN_PORT_9090_TCP", "tcp://10.0.0.1:9090"),
+    ("COOKIE_WARDEN_PORT_9090_TCP_PROTO", "tcp"),
+    ("COOKIE_WARDEN_PORT_9090_TCP_PORT", "9090"),
+    ("COOKIE_WARDEN_PORT_9090_TCP_ADDR", "10.0.0.1"),
+];
+
+#[test]
+fn the_variables_kubernetes_injects_for_a_service_named_cookie_warden_are_not_overrides() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file("policy.toml", POLICY)?;
+        for (name, value) in KUBELET_SERVICE_VARIABLES {
+            jail.set_env(name, value);
+        }
+        // The tools' own variables neither.
+        jail.set_env("COOKIE_WARDEN_LOG", "debug");
+        jail.set_env("COOKIE_WARDEN_BIN", "/usr/local/bin/cookie-warden");
+        let loaded = from_figment(&standard("policy.toml")).map_err(|e| e.to_string())?;
+        assert_eq!(loaded.policy.mode(), Mode::Enforce);
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+
+        // Next to them, an override still applies, and a misspelt one is still an error.
+        jail.set_env("COOKIE_WARDEN_ENFORCEMENT__MODE", "report-only");
+        let loaded = from_figment(&standard("policy.toml")).map_err(|e| e.to_string())?;
+        assert_eq!(loaded.policy.mode(), Mode::ReportOnly);
+        jail.set_env("COOKIE_WARDEN_ENFORCMENT__MODE", "report-only");
+        let errors = from_figment(&standard("policy.toml")).unwrap_err();
+        let text = errors.to_string();
+        assert!(
+            text.contains(
+                "environment variable COOKIE_WARDEN_ENFORCMENT__*: enforcment: unknown key `enforcment`"
+            ),
+            "{text}"
+        );
+        assert_eq!(errors.len(), 1, "{text}");
+        Ok(())
+    });
+}
+
+#[test]
+fn the_rooted_form_reaches_top_level_keys_and_wins() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file("policy.toml", POLICY)?;
+        // A whole table as one value, and a nested key, both under COOKIE_WARDEN_POLICY__.
+        jail.set_env("COOKIE_WARDEN_POLICY__ENFORCEMENT", "{ mode = \"report-only\" }");
+        let loaded = from_figment(&standard("policy.toml")).map_err(|e| e.to_string())?;
+        assert_eq!(loaded.policy.mode(), Mode::ReportOnly);
+        // Where both forms set a key, the rooted one wins.
+        jail.set_env("COOKIE_WARDEN_POLICY__ENFORCEMENT", "{}");
+        jail.set_env("COOKIE_WARDEN_ENFORCEMENT__UNLISTED", "strip");
+        jail.set_env("COOKIE_WARDEN_POLICY__ENFORCEMENT__UNLISTED", "block");
+        let loaded = from_figment(&standard("policy.toml")).map_err(|e| e.to_string())?;
+        assert_eq!(loaded.policy.enforcement().unlisted, StripOrBlock::Block);
+
+        jail.set_env("COOKIE_WARDEN_POLICY__VERSION", "2");
+        let errors = from_figment(&standard("policy.toml")).unwrap_err();
+        let text = errors.to_string();
+        let version = errors
+            .errors()
+            .iter()
+            .find(|e| e.key.to_string() == "version")
+            .expect(&text);
+        assert_eq!(
+            version.source,
+            Source::Env("COOKIE_WARDEN_POLICY__VERSION".into()),
+            "{text}"
+        );
+        jail.set_env("COOKIE_WARDEN_POLICY__VERSION", "1");
+        jail.set_env("COOKIE_WARDEN_POLICY__COLOUR", "blue");
+        let text = from_figment(&standard("policy.toml")).unwrap_err().to_string();
+        assert!(
+            text.contains("environment variable COOKIE_WARDEN_POLICY__COLOUR: colour: unknown key `colour`"),
+            "{text}"
+        );
+        Ok(())
+    });
 }
 
 const POLICY: &str = r#"

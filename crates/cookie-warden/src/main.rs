@@ -14,6 +14,7 @@ mod page;
 mod panic_hook;
 mod policy_file;
 mod proxy;
+mod status;
 
 use std::process::ExitCode;
 

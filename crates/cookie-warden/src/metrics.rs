@@ -1,7 +1,14 @@
-//! Prometheus metrics (`--metrics-listen ADDR`, served at `/metrics`).
+//! The admin listener (`--metrics-listen ADDR`): Prometheus metrics at `/metrics`, `/healthz`
+//! (200 while the process serves) and `/readyz` (200 when a policy is loaded and the proxy's
+//! listener accepts; 503, with the reason, before that and once shutdown has begun).
 //!
 //! | metric | labels |
 //! |---|---|
+//! | `cookie_warden_build_info` (gauge, 1) | `version` |
+//! | `cookie_warden_policy_info` (gauge, 1) | `digest` (SHA-256 of the policy file, hex: see [`crate::status`]), `mode` |
+//! | `cookie_warden_policy_last_reload_successful` (gauge, 0 or 1) | |
+//! | `cookie_warden_policy_last_reload_timestamp_seconds` (gauge) | |
+//! | `cookie_warden_request_duration_seconds` (histogram) | |
 //! | `cookie_warden_set_cookie_total` | `verdict` (`allow`, `fix`, `strip`, `block`) |
 //! | `cookie_warden_violations_total` | `violation` (one kind each; request cookies also `consent_withdrawn`, `hidden_pair`), `action`, `scope`, `source`, and `rule` only when the policy's `[metrics] rule_label = true` |
 //! | `cookie_warden_requests_total` | `status` (the class: `2xx`, `5xx`, …) |
@@ -10,12 +17,18 @@
 //! | `cookie_warden_policy_reloads_total` | `result` (`ok`, `invalid`) |
 //! | `cookie_warden_upgrades_total` | |
 //!
+//! The start counts as the first reload: the last reload's timestamp is the time the running
+//! policy, or the last file that failed to replace it, was loaded. The request duration runs
+//! from the request head's arrival to the response head leaving (bodies stream after).
+//!
 //! Labels never carry a cookie value, and a cookie's name only through its rule (bounded by the
 //! policy) when the policy asks for it.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::fmt::Write as _;
 use std::sync::{OnceLock, PoisonError, RwLock};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
@@ -24,8 +37,8 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use metrics::Counter;
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics::{Counter, Histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 use tower_cookie_warden::{CookieSource, PolicyHandle, ViolationReport};
 
@@ -33,12 +46,27 @@ use tower_cookie_warden::{CookieSource, PolicyHandle, ViolationReport};
 /// `--metrics-listen` it stays empty and every hook returns at once.
 static COUNTERS: OnceLock<Counters> = OnceLock::new();
 
+/// `cookie_warden_request_duration_seconds`, set once the recorder is installed.
+static REQUEST_DURATION: OnceLock<Histogram> = OnceLock::new();
+
+/// The request duration's buckets, in seconds: from a response cookie-warden makes itself (the
+/// declaration page, a block) to an upstream at the default 60 s head timeout.
+const DURATION_BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 60.0,
+];
+
 /// Installs the Prometheus recorder as the global `metrics` recorder.
 ///
 /// # Errors
 /// When another recorder is installed already.
 pub(crate) fn install() -> Result<PrometheusHandle> {
-    let recorder = PrometheusBuilder::new().build_recorder();
+    let recorder = PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            Matcher::Full("cookie_warden_request_duration_seconds".to_owned()),
+            &DURATION_BUCKETS,
+        )
+        .context("invalid histogram buckets")?
+        .build_recorder();
     let handle = recorder.handle();
     metrics::set_global_recorder(recorder).context("a metrics recorder is already installed")?;
     metrics::describe_counter!(
@@ -66,8 +94,21 @@ pub(crate) fn install() -> Result<PrometheusHandle> {
         "cookie_warden_upgrades_total",
         "Protocol upgrades passed through."
     );
+    metrics::describe_histogram!(
+        "cookie_warden_request_duration_seconds",
+        metrics::Unit::Seconds,
+        "Time from a request head's arrival to its response head leaving."
+    );
     let _ = COUNTERS.set(Counters::default());
+    let _ = REQUEST_DURATION.set(metrics::histogram!("cookie_warden_request_duration_seconds"));
     Ok(handle)
+}
+
+/// Records one request's duration (up to its response head).
+pub(crate) fn record_request_duration(elapsed: Duration) {
+    if let Some(histogram) = REQUEST_DURATION.get() {
+        histogram.record(elapsed.as_secs_f64());
+    }
 }
 
 /// Counter handles, each registered with the recorder on its first increment (so `/metrics`
@@ -272,24 +313,38 @@ pub(crate) async fn serve(listener: TcpListener, handle: PrometheusHandle) {
 }
 
 fn respond(request: &Request<Incoming>, handle: &PrometheusHandle) -> Response<Full<Bytes>> {
-    let (status, content_type, body) = match (request.method(), request.uri().path()) {
+    const TEXT: &str = "text/plain; charset=utf-8";
+    let path = request.uri().path();
+    let known = matches!(path, "/metrics" | "/healthz" | "/readyz");
+    let (status, content_type, body) = match (request.method(), path) {
         (&Method::GET, "/metrics") => {
             handle.run_upkeep();
+            let mut text = handle.render();
+            render_status(&mut text);
             (
                 StatusCode::OK,
                 "text/plain; version=0.0.4; charset=utf-8",
-                Bytes::from(handle.render()),
+                Bytes::from(text),
             )
         }
-        (_, "/metrics") => (
+        (&Method::GET | &Method::HEAD, "/healthz") => (StatusCode::OK, TEXT, Bytes::from_static(b"ok\n")),
+        (&Method::GET | &Method::HEAD, "/readyz") => match crate::status::not_ready_because() {
+            None => (StatusCode::OK, TEXT, Bytes::from_static(b"ready\n")),
+            Some(reason) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                TEXT,
+                Bytes::from(format!("not ready: {reason}\n")),
+            ),
+        },
+        _ if known => (
             StatusCode::METHOD_NOT_ALLOWED,
-            "text/plain",
+            TEXT,
             Bytes::from_static(b"GET only\n"),
         ),
         _ => (
             StatusCode::NOT_FOUND,
-            "text/plain",
-            Bytes::from_static(b"metrics are at /metrics\n"),
+            TEXT,
+            Bytes::from_static(b"metrics are at /metrics, health at /healthz and /readyz\n"),
         ),
     };
     let mut response = Response::new(Full::new(body));
@@ -298,4 +353,38 @@ fn respond(request: &Request<Incoming>, handle: &PrometheusHandle) -> Response<F
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
+}
+
+/// Appends the process's own gauges: the build, the policy in force and the last reload.
+fn render_status(text: &mut String) {
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let _ = writeln!(
+        text,
+        "# HELP cookie_warden_build_info The running build; always 1.\n\
+         # TYPE cookie_warden_build_info gauge\n\
+         cookie_warden_build_info{{version=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION")
+    );
+    let Some(policy) = crate::status::policy() else {
+        return;
+    };
+    // The digest is hex and the mode one of two words: nothing to escape.
+    let _ = writeln!(
+        text,
+        "# HELP cookie_warden_policy_info The policy in force: SHA-256 of its file and its mode; always 1.\n\
+         # TYPE cookie_warden_policy_info gauge\n\
+         cookie_warden_policy_info{{digest=\"{}\",mode=\"{}\"}} 1\n\
+         # HELP cookie_warden_policy_last_reload_successful Whether the last policy load (at start or reload) succeeded.\n\
+         # TYPE cookie_warden_policy_last_reload_successful gauge\n\
+         cookie_warden_policy_last_reload_successful {}\n\
+         # HELP cookie_warden_policy_last_reload_timestamp_seconds When the last policy load (at start or reload) ran.\n\
+         # TYPE cookie_warden_policy_last_reload_timestamp_seconds gauge\n\
+         cookie_warden_policy_last_reload_timestamp_seconds {:.3}",
+        policy.digest,
+        policy.mode,
+        u8::from(policy.last_reload_successful),
+        policy.last_reload_timestamp,
+    );
 }

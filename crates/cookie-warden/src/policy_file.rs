@@ -1,22 +1,20 @@
-//! Loading the policy file: the standard figment (the TOML file, then `COOKIE_WARDEN_`
-//! environment overrides with `__` between keys), checked and compiled by the core.
+//! Loading the policy file: the standard figment (the TOML file, then the `COOKIE_WARDEN_`
+//! environment overrides of [`with_env_overrides`]), checked and compiled by the core.
 //!
-//! `COOKIE_WARDEN_ENFORCEMENT__MODE=report-only` overrides `[enforcement] mode`. Every
-//! `COOKIE_WARDEN_` variable is a policy override except the tools' own ([`TOOL_VARIABLES`]:
-//! `COOKIE_WARDEN_LOG`, and `COOKIE_WARDEN_BIN` / `COOKIE_WARDEN_CHROMIUM` of the tests), and is
-//! checked like the file: a misspelt `COOKIE_WARDEN_ENFORCMENT__MODE` or a stray
-//! `COOKIE_WARDEN_NOPE` is an error naming that variable (unknown keys are errors).
-//!
-//! Overrides are merged with `merge`, never `admerge`: a value from the environment replaces the
-//! file's, so a list (hosts, scopes, domains) never widens by accident.
+//! `COOKIE_WARDEN_ENFORCEMENT__MODE=report-only` overrides `[enforcement] mode`, and
+//! `COOKIE_WARDEN_POLICY__VERSION` a top-level key. Only a variable whose name holds `__` after
+//! the prefix is an override, so the variables Kubernetes injects for a Service named
+//! `cookie-warden` (`COOKIE_WARDEN_SERVICE_HOST`, `COOKIE_WARDEN_PORT_8080_TCP`, …) and the tools'
+//! own (`COOKIE_WARDEN_LOG`, `COOKIE_WARDEN_BIN`) are left alone. An override is checked like the
+//! file: a misspelt `COOKIE_WARDEN_ENFORCMENT__MODE` is an error naming that variable.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use cookie_warden_core::policy::load::{ENV_PREFIX, ENV_SPLIT};
+use cookie_warden_core::policy::load::with_env_overrides;
 use cookie_warden_core::policy::{Loaded, PolicyErrors, from_figment};
 use figment::Figment;
-use figment::providers::{Env, Format, Toml};
+use figment::providers::{Format, Toml};
 
 /// Why a policy did not load.
 #[derive(Debug)]
@@ -40,21 +38,14 @@ impl fmt::Display for PolicyFileError {
 
 impl std::error::Error for PolicyFileError {}
 
-/// `COOKIE_WARDEN_` variables that are not policy overrides (lowercase, as figment sees them).
-pub(crate) const TOOL_VARIABLES: [&str; 3] = ["log", "bin", "chromium"];
-
-/// The environment overrides: every `COOKIE_WARDEN_` variable but [`TOOL_VARIABLES`].
-pub(crate) fn env_overrides() -> Env {
-    Env::prefixed(ENV_PREFIX)
-        .split(ENV_SPLIT)
-        .filter(|key| !TOOL_VARIABLES.iter().any(|tool| key == *tool))
+/// The environment overrides alone, as a provider to merge after a policy's text.
+pub(crate) fn env_overrides() -> Figment {
+    with_env_overrides(Figment::new())
 }
 
 /// The standard figment for a policy file: the file, then the environment overrides.
 pub(crate) fn figment(path: &Path) -> Figment {
-    Figment::new()
-        .merge(Toml::file_exact(path))
-        .merge(env_overrides())
+    with_env_overrides(Figment::new().merge(Toml::file_exact(path)))
 }
 
 /// Loads, checks and compiles the policy at `path` (plus environment overrides).

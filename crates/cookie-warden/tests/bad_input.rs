@@ -341,14 +341,19 @@ fn bad_environment_overrides_name_the_variable() {
         &out,
         &["COOKIE_WARDEN_ENFORCEMENT__MODE", "enforcement.mode", "bogus"],
     );
-    // Regression: a single-word variable was silently ignored; an unknown key is an error.
-    let out = run(&["check", "--config", fora], &[("COOKIE_WARDEN_NOPE", "1")]);
-    assert_usage_error(&out, &["COOKIE_WARDEN_NOPE", "nope: unknown key"]);
+    // An unknown key in the override form is an error naming the variable.
+    let out = run(&["check", "--config", fora], &[("COOKIE_WARDEN_NOPE__X", "1")]);
+    assert_usage_error(&out, &["COOKIE_WARDEN_NOPE__*", "nope: unknown key"]);
     let out = run(
         &["check", "--config", fora],
-        &[("COOKIE_WARDEN_ENFORCEMENT", "strict")],
+        &[("COOKIE_WARDEN_POLICY__NOPE", "1")],
     );
-    assert_usage_error(&out, &["COOKIE_WARDEN_ENFORCEMENT", "enforcement"]);
+    assert_usage_error(&out, &["COOKIE_WARDEN_POLICY__NOPE", "nope: unknown key"]);
+    let out = run(
+        &["check", "--config", fora],
+        &[("COOKIE_WARDEN_POLICY__ENFORCEMENT", "strict")],
+    );
+    assert_usage_error(&out, &["COOKIE_WARDEN_POLICY__ENFORCEMENT", "enforcement"]);
     let out = run(
         &["check", "--config", fora],
         &[("COOKIE_WARDEN_ENFORCEMENT__BLOCK_STATUS", "200")],
@@ -377,5 +382,54 @@ fn bad_environment_overrides_name_the_variable() {
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// What the kubelet injects into every pod of a namespace that has a Service named
+/// `cookie-warden` (cluster IP 10.0.0.1) with a port `http` 8080 and a port `metrics` 9090.
+const KUBELET_SERVICE_VARIABLES: [(&str, &str); 13] = [
+    ("COOKIE_WARDEN_SERVICE_HOST", "10.0.0.1"),
+    ("COOKIE_WARDEN_SERVICE_PORT", "8080"),
+    ("COOKIE_WARDEN_SERVICE_PORT_HTTP", "8080"),
+    ("COOKIE_WARDEN_SERVICE_PORT_METRICS", "9090"),
+    ("COOKIE_WARDEN_PORT", "tcp://10.0.0.1:8080"),
+    ("COOKIE_WARDEN_PORT_8080_TCP", "tcp://10.0.0.1:8080"),
+    ("COOKIE_WARDEN_PORT_8080_TCP_PROTO", "tcp"),
+    ("COOKIE_WARDEN_PORT_8080_TCP_PORT", "8080"),
+    ("COOKIE_WARDEN_PORT_8080_TCP_ADDR", "10.0.0.1"),
+    ("COOKIE_WARDEN_PORT_9090_TCP", "tcp://10.0.0.1:9090"),
+    ("COOKIE_WARDEN_PORT_9090_TCP_PROTO", "tcp"),
+    ("COOKIE_WARDEN_PORT_9090_TCP_PORT", "9090"),
+    ("COOKIE_WARDEN_PORT_9090_TCP_ADDR", "10.0.0.1"),
+];
+
+#[test]
+fn check_runs_next_to_a_kubernetes_service_named_cookie_warden() {
+    let fora = fora();
+    let fora = fora.to_str().unwrap();
+    let out = run(&["check", "--config", fora], &KUBELET_SERVICE_VARIABLES);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("COOKIE_WARDEN_"), "{stderr}");
+    // The documented override still works among them.
+    let mut env = KUBELET_SERVICE_VARIABLES.to_vec();
+    env.push(("COOKIE_WARDEN_ENFORCEMENT__MODE", "report-only"));
+    let out = run(&["check", "--config", fora], &env);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("mode report-only"));
+    // And a misspelt one is still an error naming it.
+    env.push(("COOKIE_WARDEN_ENFORCEMENT__MOOD", "enforce"));
+    let out = run(&["check", "--config", fora], &env);
+    assert_usage_error(
+        &out,
+        &[
+            "COOKIE_WARDEN_ENFORCEMENT__MOOD",
+            "enforcement.mood: unknown key `mood`",
+        ],
     );
 }

@@ -1,6 +1,19 @@
 //! Loading a policy from a figment (a TOML file, then `COOKIE_WARDEN_` environment overrides) or
 //! from TOML text, reporting *every* problem with its source, key path and reason.
 //!
+//! **Environment overrides** ([`with_env_overrides`]): a variable overrides the policy only when
+//! its name, after `COOKIE_WARDEN_`, holds `__` (the separator between keys):
+//! `COOKIE_WARDEN_ENFORCEMENT__MODE=report-only` sets `[enforcement] mode`, and the rooted form
+//! `COOKIE_WARDEN_POLICY__<KEY>[__<KEY>…]` reaches every key, top-level ones included
+//! (`COOKIE_WARDEN_POLICY__VERSION`, `COOKIE_WARDEN_POLICY__ENFORCEMENT={ mode = "report-only" }`).
+//! Every other `COOKIE_WARDEN_` variable is left alone. That is the form Kubernetes never
+//! injects: for a Service named `cookie-warden` the kubelet sets `COOKIE_WARDEN_SERVICE_HOST`,
+//! `COOKIE_WARDEN_SERVICE_PORT`, `COOKIE_WARDEN_SERVICE_PORT_<PORT NAME>`, `COOKIE_WARDEN_PORT`
+//! and `COOKIE_WARDEN_PORT_<PORT>_<PROTOCOL>[_PROTO|_PORT|_ADDR]`, all with single underscores
+//! (port names may not hold two hyphens in a row); only a Service whose own name holds `--`
+//! after `cookie-warden-` could collide. Within the accepted form, a misspelt key is an error
+//! that names the variable, like an unknown key in the file.
+//!
 //! Structure is checked first: the merged configuration is deserialized into
 //! [`PolicyFile`]; each error (unknown key, wrong type, missing
 //! key) is recorded, the offending key is set aside, and deserialization runs again, until the
@@ -26,7 +39,7 @@
 //! assert!(text.contains("bad.toml: cookie[0].lifetime: invalid lifetime"), "{text}");
 //! ```
 
-use figment::providers::{Format, Toml};
+use figment::providers::{Env, Format, Toml};
 use figment::value::{Dict, Num, Tag, Value};
 use figment::{Figment, error::Kind};
 
@@ -48,6 +61,50 @@ pub struct Loaded {
 pub const ENV_PREFIX: &str = "COOKIE_WARDEN_";
 /// The separator between keys in environment variable names.
 pub const ENV_SPLIT: &str = "__";
+/// The prefix of the rooted override form, which also reaches top-level keys:
+/// `COOKIE_WARDEN_POLICY__VERSION` sets `version`.
+pub const ENV_POLICY_PREFIX: &str = "COOKIE_WARDEN_POLICY__";
+
+/// Whether the environment variable `name` is a policy override: `COOKIE_WARDEN_` (in any case,
+/// as figment matches it) followed by a name that holds `__`.
+///
+/// ```
+/// use cookie_warden_core::policy::load::is_env_override;
+///
+/// assert!(is_env_override("COOKIE_WARDEN_ENFORCEMENT__MODE"));
+/// assert!(is_env_override("COOKIE_WARDEN_POLICY__VERSION"));
+/// // What the kubelet injects for a Service named `cookie-warden`:
+/// assert!(!is_env_override("COOKIE_WARDEN_SERVICE_HOST"));
+/// assert!(!is_env_override("COOKIE_WARDEN_PORT_8080_TCP_ADDR"));
+/// // The tools' own variables:
+/// assert!(!is_env_override("COOKIE_WARDEN_LOG"));
+/// ```
+pub fn is_env_override(name: &str) -> bool {
+    strip_prefix_ignore_case(name, ENV_PREFIX).is_some_and(|rest| rest.contains(ENV_SPLIT))
+}
+
+/// `figment` followed by the environment overrides (see the module docs): first the
+/// `COOKIE_WARDEN_A__B` form, then the rooted `COOKIE_WARDEN_POLICY__` form, which wins where
+/// both set the same key. Both are merged with `merge`, never `admerge`: a value from the
+/// environment replaces the file's, so a list never widens by accident.
+///
+/// The variables are read when the figment is extracted, not here.
+pub fn with_env_overrides(figment: Figment) -> Figment {
+    let nested = Env::prefixed(ENV_PREFIX)
+        .filter(|rest| {
+            rest.as_str().contains(ENV_SPLIT)
+                && strip_prefix_ignore_case(rest.as_str(), &ENV_POLICY_PREFIX[ENV_PREFIX.len()..]).is_none()
+        })
+        .split(ENV_SPLIT);
+    let rooted = Env::prefixed(ENV_POLICY_PREFIX).split(ENV_SPLIT);
+    figment.merge(nested).merge(rooted)
+}
+
+/// `text` without `prefix`, compared ASCII case-insensitively.
+fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+}
 
 /// How many structural errors are collected before giving up (each needs another pass).
 const MAX_STRUCTURE_ERRORS: usize = 200;
@@ -60,8 +117,8 @@ pub fn from_toml_str(name: &str, text: &str) -> Result<Loaded, PolicyErrors> {
     )
 }
 
-/// Loads a policy from a figment (usually `Toml::file_exact(path)` merged with
-/// `Env::prefixed("COOKIE_WARDEN_").split("__")`).
+/// Loads a policy from a figment (usually `Toml::file_exact(path)` passed through
+/// [`with_env_overrides`]).
 pub fn from_figment(figment: &Figment) -> Result<Loaded, PolicyErrors> {
     // An error no provider owns (a key missing from an empty file) names the figment's file.
     let fallback = figment
@@ -361,7 +418,13 @@ impl Sources<'_> {
                     KeySegment::Index(i) => i.to_string(),
                 })
                 .collect();
-            return Source::Env(format!("{prefix}{}", keys.join(ENV_SPLIT)));
+            let mut name = format!("{prefix}{}", keys.join(ENV_SPLIT));
+            if prefix == ENV_PREFIX && depth == 1 {
+                // The `COOKIE_WARDEN_A__B` form never sets a top-level key by itself: the
+                // offending table (`COOKIE_WARDEN_NOPE__X` → `nope`) came from variables below it.
+                name.push_str("__*");
+            }
+            return Source::Env(name);
         }
         self.fallback.clone()
     }

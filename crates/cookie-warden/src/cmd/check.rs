@@ -1,10 +1,11 @@
 //! `cookie-warden check --config F`: validate and lint a policy.
 //!
-//! A policy that loads: a one-line summary on stdout (rules by kind, scopes, mode, consent), each
+//! A policy that loads: a one-line summary on stdout (rules by kind, scopes, mode, consent, and
+//! the SHA-256 of the file that the proxy reports as `cookie_warden_policy_info`), each
 //! lint warning on stderr, exit 0. A policy that does not: every error on stderr, each naming the
 //! file or environment variable, the key path and what is wrong, exit 2.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use cookie_warden_core::policy::CompiledPolicy;
 use cookie_warden_core::policy::model::Mode;
 use cookie_warden_core::policy::name::PatternKind;
@@ -34,10 +35,14 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Exit> {
     for warning in &loaded.warnings {
         eprintln!("warning: {warning}");
     }
+    // The digest the proxy reports for this file (`cookie_warden_policy_info`).
+    let bytes = std::fs::read(&args.config)
+        .with_context(|| format!("cannot read policy file {}", args.config.display()))?;
     println!(
-        "{}: ok: {}",
+        "{}: ok: {}, sha256 {}",
         args.config.display(),
-        summary(&loaded.policy, loaded.warnings.len())
+        summary(&loaded.policy, loaded.warnings.len()),
+        crate::status::digest(&bytes)
     );
     Ok(Exit::Done)
 }

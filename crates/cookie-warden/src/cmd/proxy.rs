@@ -38,6 +38,8 @@ pub(crate) fn run(args: ProxyArgs) -> Result<Exit> {
     for warning in &loaded.warnings {
         tracing::warn!(target: "cookie_warden::proxy", warning = %warning, "policy lint");
     }
+    let digest = crate::status::digest(&bytes);
+    crate::status::policy_loaded(digest.clone(), &loaded.policy);
 
     let runtime = runtime()?;
     crate::proxy::limits::raise_open_files();
@@ -65,6 +67,7 @@ pub(crate) fn run(args: ProxyArgs) -> Result<Exit> {
             address = %bound,
             upstream = %upstream.display(),
             policy = %args.config.display(),
+            policy.digest = %digest,
             "proxy listening"
         );
         server::serve(

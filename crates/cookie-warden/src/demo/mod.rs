@@ -65,6 +65,7 @@ pub(crate) fn run(args: DemoArgs) -> Result<Exit> {
         Some(path) => std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?,
         None => builtin.as_bytes().to_vec(),
     };
+    crate::status::policy_loaded(crate::status::digest(&bytes), &loaded.policy);
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     crate::proxy::limits::raise_open_files();

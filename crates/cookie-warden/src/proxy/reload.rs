@@ -109,6 +109,7 @@ pub(crate) fn start(path: PathBuf, handle: PolicyHandle, watch: bool, loaded: Ve
                 tracing::error!(target: "cookie_warden::reload", "policy reload failed: the loader panicked");
                 continue;
             };
+            let digest = bytes.as_deref().map(crate::status::digest).unwrap_or_default();
             if let Some(bytes) = bytes {
                 if trigger == Trigger::FileChange && bytes == last {
                     continue;
@@ -120,11 +121,13 @@ pub(crate) fn start(path: PathBuf, handle: PolicyHandle, watch: bool, loaded: Ve
                     for warning in &loaded.warnings {
                         tracing::warn!(target: "cookie_warden::reload", warning = %warning, "policy lint");
                     }
+                    crate::status::policy_loaded(digest.clone(), &loaded.policy);
                     handle.store(loaded.policy);
                     metrics::counter!("cookie_warden_policy_reloads_total", "result" => "ok").increment(1);
-                    tracing::info!(target: "cookie_warden::reload", trigger = trigger.as_str(), "policy reloaded");
+                    tracing::info!(target: "cookie_warden::reload", trigger = trigger.as_str(), policy.digest = %digest, "policy reloaded");
                 }
                 Err(errors) => {
+                    crate::status::reload_failed();
                     metrics::counter!("cookie_warden_policy_reloads_total", "result" => "invalid")
                         .increment(1);
                     for error in &errors {

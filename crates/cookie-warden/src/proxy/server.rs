@@ -71,6 +71,7 @@ pub(crate) async fn serve<S, B>(
     let counters = Arc::new(StatusCounters::default());
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    crate::status::listener_accepting();
     loop {
         let (stream, peer) = tokio::select! {
             biased;
@@ -119,6 +120,7 @@ pub(crate) async fn serve<S, B>(
         });
     }
     drop(listener);
+    crate::status::shutting_down();
 
     let open = graceful.count();
     tracing::info!(target: "cookie_warden::proxy", connections = open, "shutting down: no new connections, draining");
@@ -186,6 +188,7 @@ impl Connection {
             request.extensions_mut().insert(info);
             let service = service.clone();
             let counters = Arc::clone(&counters);
+            let started = std::time::Instant::now();
             async move {
                 if authority::conflicting_authority(&request) {
                     // Malformed (RFC 9113 §8.3.1): neither judged nor forwarded.
@@ -196,6 +199,7 @@ impl Connection {
                 }
                 let response = service.oneshot(request).await?.map(Either::Left);
                 counters.count(response.status());
+                crate::metrics::record_request_duration(started.elapsed());
                 Ok::<_, Infallible>(response)
             }
             .instrument(span)
