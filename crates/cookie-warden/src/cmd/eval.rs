@@ -30,7 +30,8 @@ use cookie_warden_core::request::{ConsentCookie, RequestContext, RequestUrlBuf};
 use cookie_warden_core::set_cookie::parse;
 use serde::Serialize;
 
-use super::parse::{system_now, text_or_hex};
+use super::hex::text_or_hex;
+use super::parse::system_now;
 use super::stdin_lines::for_each_line;
 use crate::cli::{EvalArgs, InputFormat, RequestHeader};
 use crate::exit::Exit;

@@ -5,6 +5,7 @@ mod check;
 mod demo;
 mod discover;
 mod eval;
+mod hex;
 mod parse;
 mod proxy;
 mod render;

@@ -5,7 +5,7 @@ use std::io::{BufRead, Write};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
-use super::parse::{hex_decode, text_or_hex};
+use super::hex::{hex_decode, text_or_hex};
 use crate::cli::InputFormat;
 use crate::exit::Exit;
 
