@@ -9,6 +9,7 @@
 //! - [`decide`]: the [`decide::Judge`] that decides each `Set-Cookie` and request cookie;
 //! - [`consent`], [`cookie_header`], [`http_date`]: the visitor's consent, the request `Cookie`
 //!   header, the response `Date`;
+//! - [`html`]: the HTML escaper of the declaration page, for other pages too;
 //! - [`request`]: what the core needs to know about the request a response answers.
 //!
 //! No type in this crate prints a cookie's value in its `Debug` or `Display` output, and no error
@@ -19,6 +20,7 @@ pub mod cookie_header;
 pub mod decide;
 pub mod decision;
 pub mod declaration;
+pub mod html;
 pub mod http_date;
 pub mod policy;
 pub mod request;

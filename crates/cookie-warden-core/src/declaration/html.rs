@@ -12,6 +12,7 @@
 use std::fmt::Write as _;
 
 use super::view::{DeclarationView, Section, Text};
+use crate::html::escape_into;
 use crate::policy::name::PatternKind;
 
 const STYLE: &str = "\
@@ -251,47 +252,14 @@ fn contact_link(out: &mut String, contact: &str) {
     }
 }
 
-/// Escapes text for element content and quoted attribute values alike. Characters that XML does
-/// not allow at all (most C0 controls) become U+FFFD.
-pub(crate) fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if c.is_control() && (c as u32) < 0x20
-                || c == '\u{7f}'
-                || ('\u{80}'..='\u{9f}').contains(&c) =>
-            {
-                out.push('\u{fffd}');
-            }
-            '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{escape_into, name_into};
+    use super::name_into;
 
     #[test]
     fn names_wrap_at_their_parts() {
         let mut out = String::new();
         name_into(&mut out, "__Host-a.b_<c>_");
         assert_eq!(out, "__Host-<wbr />a.<wbr />b_<wbr />&lt;c&gt;_");
-    }
-
-    #[test]
-    fn escapes_markup_quotes_and_controls() {
-        let mut out = String::new();
-        escape_into(&mut out, "<script>alert(\"x\" & 'y')</script>\u{7}");
-        assert_eq!(
-            out,
-            "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;\u{fffd}"
-        );
     }
 }

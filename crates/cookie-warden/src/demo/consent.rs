@@ -13,7 +13,7 @@ use cookie_warden_core::policy::model::{Category, ConsentFormat};
 use cookie_warden_core::policy::{CompiledConsent, CompiledPolicy, NameMatch};
 
 use super::areas::Area;
-use super::site::compliant_header;
+use super::attributes::compliant_header;
 
 /// The end of the path that grants the required categories.
 pub(crate) const ACCEPT: &str = "/consent/accept";

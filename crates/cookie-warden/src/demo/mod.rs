@@ -11,6 +11,7 @@
 //! `Secure` cookies from `http://127.0.0.1` and `http://localhost`, which they treat as secure).
 
 pub(crate) mod areas;
+mod attributes;
 pub(crate) mod consent;
 pub(crate) mod site;
 pub(crate) mod upstream;

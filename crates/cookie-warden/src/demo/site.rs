@@ -6,15 +6,14 @@
 
 use std::fmt::Write as _;
 
+use cookie_warden_core::html::escape;
 use cookie_warden_core::policy::model::{Mode, Noncompliant, SameSiteMin, StripOrBlock};
 use cookie_warden_core::policy::name::PatternKind;
 use cookie_warden_core::policy::{CompiledPolicy, CompiledRule, Lifetime, NameMatch, ScopeId};
 
 use super::areas::Area;
+use super::attributes::{Attributes, VALUE, has_prefix};
 use super::consent::Banner;
-
-/// The value every demo cookie carries (a demo has no secrets).
-const VALUE: &str = "demo";
 
 /// An expiry far in the future, for the session cookie that wrongly carries one.
 const FAR_EXPIRES: &str = "Fri, 01 Jan 2100 00:00:00 GMT";
@@ -292,73 +291,6 @@ fn api_cookies(page: &[DemoCookie], outcomes: Outcomes) -> Vec<DemoCookie> {
     cookies
 }
 
-/// The attributes of a demo cookie.
-#[derive(Debug, Clone)]
-struct Attributes {
-    path: String,
-    max_age: Option<i64>,
-    secure: bool,
-    http_only: bool,
-    same_site: &'static str,
-}
-
-impl Attributes {
-    /// Exactly what `rule` asks for.
-    fn compliant(rule: &CompiledRule, name: &str, max_lifetime: i64) -> Self {
-        let host_prefix = name.len() >= 7 && name[..7].eq_ignore_ascii_case("__Host-");
-        let path = if host_prefix {
-            "/".to_owned()
-        } else {
-            rule.path().unwrap_or("/").to_owned()
-        };
-        let max_age = match rule.lifetime() {
-            Lifetime::Session => None,
-            Lifetime::Persistent => Some(max_lifetime.min(365 * 24 * 3600)),
-            Lifetime::AtMost(seconds) => Some(seconds.min(max_lifetime)),
-        };
-        let same_site = match rule.same_site() {
-            SameSiteMin::Strict => "Strict",
-            SameSiteMin::Lax | SameSiteMin::None => "Lax",
-        };
-        Self {
-            path,
-            max_age,
-            secure: rule.secure() || has_prefix(name),
-            http_only: rule.http_only(),
-            same_site,
-        }
-    }
-
-    fn header(&self, name: &str) -> String {
-        self.header_with_value(name, VALUE)
-    }
-
-    fn header_with_value(&self, name: &str, value: &str) -> String {
-        let mut header = format!("{name}={value}; Path={}", self.path);
-        if let Some(max_age) = self.max_age {
-            let _ = write!(header, "; Max-Age={max_age}");
-        }
-        if self.secure {
-            header.push_str("; Secure");
-        }
-        if self.http_only {
-            header.push_str("; HttpOnly");
-        }
-        let _ = write!(header, "; SameSite={}", self.same_site);
-        header
-    }
-}
-
-/// A `Set-Cookie` value for `name` with exactly the attributes `rule` asks for.
-pub(crate) fn compliant_header(rule: &CompiledRule, name: &str, value: &str, max_lifetime: i64) -> String {
-    Attributes::compliant(rule, name, max_lifetime).header_with_value(name, value)
-}
-
-fn has_prefix(name: &str) -> bool {
-    let lower = name.get(..9).unwrap_or(name).to_ascii_lowercase();
-    lower.starts_with("__host-") || lower.starts_with("__secure-")
-}
-
 /// A concrete name that `rule` matches in `scope`: the name itself, or the pattern with its
 /// wildcards filled in. `None` when no simple filling matches.
 fn example_name(policy: &CompiledPolicy, rule: &CompiledRule, scope: ScopeId) -> Option<String> {
@@ -395,22 +327,6 @@ fn fill_pattern(pattern: &str, fill: &str) -> String {
             }
             (true, _) => {}
             (false, c) => out.push(c),
-        }
-    }
-    out
-}
-
-/// Escapes text for HTML.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
         }
     }
     out
