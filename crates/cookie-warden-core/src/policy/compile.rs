@@ -35,14 +35,13 @@
 
 use std::collections::HashSet;
 
-use crate::policy::compiled::{
-    CompiledConsent, CompiledPolicy, CompiledRule, EnforcementSettings, Lifetime, ScopeId,
-};
+use crate::policy::compiled::{CompiledConsent, CompiledPolicy, CompiledRule, EnforcementSettings, Lifetime};
 use crate::policy::duration::{BROWSER_MAX_LIFETIME, MONTH, format_duration, parse_duration, parse_lifetime};
 use crate::policy::error::KeyPath;
 use crate::policy::matcher::{Found, NameMatcher};
 use crate::policy::model::{Category, ConsentFormat, PolicyFile};
 use crate::policy::name::{NamePattern, NamePrefix, PatternKey, PatternKind, compile_pattern};
+use crate::policy::scopes::ScopeId;
 use crate::policy::scopes::{
     HostPattern, ScopeTable, check_domain, check_host, check_path, check_scope_path, path_matches,
 };

@@ -36,18 +36,7 @@ use crate::policy::model::{
     StripOrBlock,
 };
 use crate::policy::name::{NamePrefix, PatternKind};
-use crate::policy::scopes::ScopeTable;
-
-/// A scope's position in the policy (`scope[i]`); cheap to copy and compare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ScopeId(pub(crate) u16);
-
-impl ScopeId {
-    /// The scope's index in the policy file (0-based).
-    pub fn index(self) -> usize {
-        usize::from(self.0)
-    }
-}
+use crate::policy::scopes::{ScopeId, ScopeTable};
 
 /// A rule's lifetime requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -18,8 +18,7 @@ pub mod model;
 pub mod name;
 mod scopes;
 
-pub use compiled::{
-    CompiledConsent, CompiledPolicy, CompiledRule, EnforcementSettings, Lifetime, NameMatch, ScopeId,
-};
+pub use compiled::{CompiledConsent, CompiledPolicy, CompiledRule, EnforcementSettings, Lifetime, NameMatch};
 pub use error::{Diagnostic, KeyPath, Lint, PolicyErrors, Source};
 pub use load::{Loaded, from_figment, from_toml_str};
+pub use scopes::ScopeId;

@@ -8,7 +8,16 @@
 //! Finding the scope costs one hash lookup per label of the request's host, whatever the number
 //! of scopes, and allocates nothing.
 
-use crate::policy::compiled::ScopeId;
+/// A scope's position in the policy (`scope[i]`); cheap to copy and compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ScopeId(pub(crate) u16);
+
+impl ScopeId {
+    /// The scope's index in the policy file (0-based).
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
 
 /// One compiled scope.
 #[derive(Debug, Clone)]
