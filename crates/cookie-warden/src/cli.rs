@@ -1,6 +1,7 @@
 //! Command-line arguments: checked once, here, into typed values.
 
 use clap::{Parser, Subcommand};
+use cookie_warden_core::policy::duration::parse_std_duration;
 
 /// Make a site's cookie declaration enforceable.
 #[derive(Debug, Parser)]
@@ -313,19 +314,19 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_enum, value_name = "STYLE", default_value = "x-forwarded")]
     pub(crate) forwarded: crate::proxy::ForwardedStyle,
     /// Limit for connecting to the upstream.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::proxy::timeouts::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_std_duration)]
     pub(crate) connect_timeout: std::time::Duration,
     /// Limit for the upstream's response head (504 after it).
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::proxy::timeouts::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_std_duration)]
     pub(crate) upstream_timeout: std::time::Duration,
     /// Longest pause inside a request or response body.
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::proxy::timeouts::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_std_duration)]
     pub(crate) body_idle_timeout: std::time::Duration,
     /// An HTTP/1 client connection without a complete request head for this long is closed.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::proxy::timeouts::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_std_duration)]
     pub(crate) client_idle_timeout: std::time::Duration,
     /// How long in-flight requests may finish after SIGTERM / Ctrl-C.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::proxy::timeouts::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_std_duration)]
     pub(crate) shutdown_timeout: std::time::Duration,
     /// The largest request head accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 65_536, value_parser = clap::value_parser!(u32).range(8192..))]

@@ -1,10 +1,13 @@
-//! Durations as the policy file writes them: `30m`, `1h`, `400d`, `12 months`, and the lifetime
-//! classes `session` and `persistent`.
+//! The one duration grammar of cookie-warden: the policy file's lifetimes (`30m`, `400d`,
+//! `12 months`, and the lifetime classes `session` and `persistent`) and the command line's
+//! timeouts (`250ms`, `5s`, `2m`) alike.
 //!
-//! A duration is one whole number and one unit, with or without a space between them. The units:
+//! A duration is one whole number greater than zero and one unit, with or without a space between
+//! them (`30m`, `30 minutes`). The units:
 //!
 //! | unit | spellings | seconds |
 //! |---|---|---|
+//! | millisecond | `ms`, `msec`, `msecs`, `millisecond`, `milliseconds` | 0.001 |
 //! | second | `s`, `sec`, `secs`, `second`, `seconds` | 1 |
 //! | minute | `m`, `min`, `mins`, `minute`, `minutes` | 60 |
 //! | hour | `h`, `hour`, `hours` | 3,600 |
@@ -17,8 +20,14 @@
 //! `1 year` and admits a cookie that lives 365 days (or 366 in a leap year's worth of rounding).
 //! `m` is minutes, never months: months are always spelled out.
 //!
+//! [`parse_duration`] reads a policy's duration in whole seconds (a cookie's lifetime is counted
+//! in seconds, so `1500ms` is an error there, `2000ms` is `2s`); [`parse_std_duration`] reads a
+//! timeout as a [`std::time::Duration`], to the millisecond.
+//!
 //! ```
-//! use cookie_warden_core::policy::duration::{parse_duration, parse_lifetime, MONTH};
+//! use std::time::Duration;
+//!
+//! use cookie_warden_core::policy::duration::{parse_duration, parse_lifetime, parse_std_duration, MONTH};
 //! use cookie_warden_core::policy::Lifetime;
 //!
 //! assert_eq!(parse_duration("30m"), Ok(1_800));
@@ -27,9 +36,13 @@
 //! assert_eq!(parse_lifetime("session"), Ok(Lifetime::Session));
 //! assert_eq!(parse_lifetime("1h"), Ok(Lifetime::AtMost(3_600)));
 //! assert!(parse_duration("soon").is_err());
+//! assert!(parse_duration("1500ms").is_err());
+//! assert_eq!(parse_std_duration("250ms"), Ok(Duration::from_millis(250)));
+//! assert_eq!(parse_std_duration("1d"), Ok(Duration::from_secs(86_400)));
 //! ```
 
 use std::fmt;
+use std::time::Duration;
 
 use crate::policy::compiled::Lifetime;
 
@@ -64,12 +77,44 @@ impl fmt::Display for DurationError {
 
 impl std::error::Error for DurationError {}
 
-/// Parses a duration such as `30m`, `1h`, `400d` or `12 months` into seconds (always > 0).
+impl DurationError {
+    fn new(text: &str, reason: &'static str) -> Self {
+        Self {
+            text: text.to_owned(),
+            reason,
+        }
+    }
+}
+
+/// Parses a duration such as `30m`, `1h`, `400d` or `12 months` into whole seconds (always > 0),
+/// as the policy file counts them.
+///
+/// # Errors
+/// When the text is not a duration of the [module's grammar](self), or is not a whole number of
+/// seconds (`1500ms`).
 pub fn parse_duration(text: &str) -> Result<i64, DurationError> {
-    let fail = |reason| DurationError {
-        text: text.to_owned(),
-        reason,
-    };
+    let millis = parse_millis(text)?;
+    if millis % 1_000 != 0 {
+        return Err(DurationError::new(
+            text,
+            "the policy counts whole seconds (use s, m, h, d, w, months or y)",
+        ));
+    }
+    i64::try_from(millis / 1_000).map_err(|_| DurationError::new(text, "the number is too large"))
+}
+
+/// Parses a duration such as `250ms`, `5s` or `2m` into a [`Duration`] (always > 0), as the
+/// command line's timeouts take it.
+///
+/// # Errors
+/// When the text is not a duration of the [module's grammar](self).
+pub fn parse_std_duration(text: &str) -> Result<Duration, DurationError> {
+    parse_millis(text).map(Duration::from_millis)
+}
+
+/// The duration in milliseconds.
+fn parse_millis(text: &str) -> Result<u64, DurationError> {
+    let fail = |reason| DurationError::new(text, reason);
     let trimmed = text.trim();
     let digits_end = trimmed
         .find(|c: char| !c.is_ascii_digit())
@@ -81,23 +126,24 @@ pub fn parse_duration(text: &str) -> Result<i64, DurationError> {
         ));
     }
     let unit = unit.trim_start();
-    let seconds_per_unit = match unit {
-        "s" | "sec" | "secs" | "second" | "seconds" => 1,
-        "m" | "min" | "mins" | "minute" | "minutes" => MINUTE,
-        "h" | "hour" | "hours" => HOUR,
-        "d" | "day" | "days" => DAY,
-        "w" | "week" | "weeks" => WEEK,
-        "month" | "months" => MONTH,
-        "y" | "year" | "years" => YEAR,
-        "" => return Err(fail("a unit is missing (s, m, h, d, w, months, y)")),
-        _ => return Err(fail("unknown unit (use s, m, h, d, w, months or y)")),
+    let millis_per_unit: u64 = match unit {
+        "ms" | "msec" | "msecs" | "millisecond" | "milliseconds" => 1,
+        "s" | "sec" | "secs" | "second" | "seconds" => 1_000,
+        "m" | "min" | "mins" | "minute" | "minutes" => MINUTE.unsigned_abs() * 1_000,
+        "h" | "hour" | "hours" => HOUR.unsigned_abs() * 1_000,
+        "d" | "day" | "days" => DAY.unsigned_abs() * 1_000,
+        "w" | "week" | "weeks" => WEEK.unsigned_abs() * 1_000,
+        "month" | "months" => MONTH.unsigned_abs() * 1_000,
+        "y" | "year" | "years" => YEAR.unsigned_abs() * 1_000,
+        "" => return Err(fail("a unit is missing (ms, s, m, h, d, w, months, y)")),
+        _ => return Err(fail("unknown unit (use ms, s, m, h, d, w, months or y)")),
     };
-    let number: i64 = number.parse().map_err(|_| fail("the number is too large"))?;
+    let number: u64 = number.parse().map_err(|_| fail("the number is too large"))?;
     if number == 0 {
         return Err(fail("a duration must be longer than zero"));
     }
     number
-        .checked_mul(seconds_per_unit)
+        .checked_mul(millis_per_unit)
         .ok_or_else(|| fail("the number is too large"))
 }
 
@@ -161,6 +207,8 @@ mod tests {
             ("0d", "longer than zero"),
             ("-1d", "whole number"),
             ("1.5h", "unknown unit"),
+            ("1500ms", "whole seconds"),
+            ("5 fortnights", "unknown unit"),
             ("99999999999999999999d", "too large"),
             ("9999999999999999 years", "too large"),
         ] {
@@ -186,5 +234,49 @@ mod tests {
         }
         assert_eq!(format_duration(400 * DAY), "400d");
         assert_eq!(format_duration(YEAR), "1 year");
+    }
+
+    #[test]
+    fn milliseconds_count_in_the_policy_only_as_whole_seconds() {
+        assert_eq!(parse_duration("2000ms"), Ok(2));
+        assert_eq!(parse_duration("1000 milliseconds"), Ok(1));
+        assert!(parse_duration("999ms").is_err());
+    }
+
+    #[test]
+    fn timeouts_take_every_unit_to_the_millisecond() {
+        let secs = Duration::from_secs;
+        assert_eq!(parse_std_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_std_duration("5s"), Ok(secs(5)));
+        assert_eq!(parse_std_duration("2m"), Ok(secs(120)));
+        assert_eq!(parse_std_duration("1h"), Ok(secs(3_600)));
+        assert_eq!(parse_std_duration(" 1 day "), Ok(secs(86_400)));
+        assert_eq!(parse_std_duration("12 months"), Ok(secs(31_557_600)));
+        for text in ["30m", "1h", "400d", "12 months", "1y", "45s", "2 weeks"] {
+            assert_eq!(
+                parse_std_duration(text),
+                Ok(secs(parse_duration(text).unwrap().unsigned_abs())),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_timeouts_name_the_text() {
+        for bad in [
+            "",
+            "5",
+            "s",
+            "0s",
+            "0ms",
+            "-1s",
+            "1.5s",
+            "5 fortnights",
+            "99999999999999999999ms",
+            "9999999999999999 years",
+        ] {
+            let err = parse_std_duration(bad).unwrap_err().to_string();
+            assert!(err.contains(&format!("`{bad}`")), "{err}");
+        }
     }
 }
