@@ -31,34 +31,6 @@ pub(crate) struct Timeouts {
     pub(crate) shutdown: Duration,
 }
 
-/// Parses a duration written as a whole number and a unit: `250ms`, `5s`, `2m`, `1h`.
-///
-/// # Errors
-/// A message naming the input when it is not of that form or is zero.
-pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let amount: u64 = digits.parse().map_err(|_| {
-        format!("invalid duration `{text}`: expected a whole number and a unit (ms, s, m, h)")
-    })?;
-    let duration = match unit {
-        "ms" => Duration::from_millis(amount),
-        "s" => Duration::from_secs(amount),
-        "m" => Duration::from_secs(amount.saturating_mul(60)),
-        "h" => Duration::from_secs(amount.saturating_mul(3600)),
-        _ => {
-            return Err(format!(
-                "invalid duration `{text}`: the unit must be one of ms, s, m, h"
-            ));
-        }
-    };
-    if duration.is_zero() {
-        return Err(format!("invalid duration `{text}`: must be more than zero"));
-    }
-    Ok(duration)
-}
-
 /// The error a body yields when its peer paused for longer than the body idle timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BodyIdleTimeout(pub(crate) Duration);
@@ -191,22 +163,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_each_unit() {
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-    }
-
-    #[test]
-    fn rejects_bad_durations_naming_the_input() {
-        for bad in ["", "5", "s", "5 days", "0s", "-1s", "1.5s"] {
-            let err = parse_duration(bad).unwrap_err();
-            assert!(err.contains(&format!("`{}`", bad.trim())), "{err}");
-        }
-    }
 
     #[tokio::test(start_paused = true)]
     async fn a_stalled_body_times_out() {
