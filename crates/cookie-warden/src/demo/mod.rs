@@ -34,11 +34,13 @@ use crate::proxy::forward::{Forward, ForwardOptions, Upstream as UpstreamUrl};
 use crate::proxy::{Serve, reload, server};
 use crate::{logging, policy_file};
 
-/// The policy the demo uses unless `--config` names another: `config/fora.toml`, built in.
-const FORA: &str = include_str!("../../../../config/fora.toml");
+/// The policy the demo uses unless `--config` names another: `config/fora.toml`, built in (from
+/// the package's copy, so that the published crate builds; a test keeps it equal to the
+/// workspace's `config/fora.toml`).
+const FORA: &str = include_str!("../../config/fora.toml");
 
 /// The built-in policy of `--policy consent`: `config/fora-consent.toml`.
-const FORA_CONSENT: &str = include_str!("../../../../config/fora-consent.toml");
+const FORA_CONSENT: &str = include_str!("../../config/fora-consent.toml");
 
 /// Runs the demo until SIGTERM / Ctrl-C.
 pub(crate) fn run(args: DemoArgs) -> Result<Exit> {
@@ -160,4 +162,26 @@ fn instructions(
     }
     text.push_str("\n  Each cookie that cookie-warden fixes or strips is logged below as a `cookie policy violation`.\n  Stop with Ctrl-C.\n\n");
     text
+}
+
+#[cfg(test)]
+mod tests {
+    /// The built-in policies are copies of the workspace's `config/` files, which the README, the
+    /// benches and the tests name: the copies must not drift.
+    #[test]
+    fn built_in_policies_equal_the_workspace_configs() {
+        for (name, built_in) in [
+            ("fora.toml", super::FORA),
+            ("fora-consent.toml", super::FORA_CONSENT),
+        ] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../config")
+                .join(name);
+            let workspace = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                workspace == built_in,
+                "crates/cookie-warden/config/{name} differs from config/{name}: cp config/{name} crates/cookie-warden/config/"
+            );
+        }
+    }
 }
