@@ -260,8 +260,9 @@ async fn duplicate_attributes_are_read_as_the_last_one() {
             b"pref=1; Max-Age=3600; Secure; SameSite=Lax",
             b"pref=2; Max-Age=3600; Secure; SameSite=Lax",
             b"sid=2; Secure; HttpOnly; SameSite=Lax",
-            // Path=/admin (the last) lies inside the rule's `/`: allowed as sent.
-            b"sid=3; Path=/; Path=/admin; Secure; HttpOnly; SameSite=Lax",
+            // Path=/admin (the last) lies inside the rule's `/`: allowed, but two Paths lie outside
+            // the proven subset, so it leaves canonical with the one Path browsers apply.
+            b"sid=3; Path=/admin; Secure; HttpOnly; SameSite=Lax",
         ],
     );
 }
@@ -275,13 +276,13 @@ async fn max_age_minus_sign_alone_is_no_max_age() {
     ]);
     let reply = attack.get().await;
     // `-` is no number: a session cookie, which a 1h rule fixes to the allowed maximum. `-1` is a
-    // deletion (passes). `+60`: the draft ignores it, Chromium reads 60; the canonical form says 3600.
+    // deletion: it leaves as the canonical deletion (empty value, `Max-Age=0`). `+60`: the draft ignores it, Chromium reads 60; the canonical form says 3600.
     assert_exactly(
         &attack,
         &reply,
         &[
             b"pref=1; Max-Age=3600; Secure; SameSite=Lax",
-            b"pref=2; Max-Age=-1; Secure; SameSite=Lax",
+            b"pref=; Max-Age=0; Secure; SameSite=Lax",
             b"pref=3; Max-Age=3600; Secure; SameSite=Lax",
         ],
     );
@@ -345,7 +346,8 @@ async fn control_bytes_fail_closed_and_non_utf8_bytes_are_judged_as_bytes() {
         &reply,
         &[
             b"sid=\xff\xfe; Secure; HttpOnly; SameSite=Lax",
-            b"pref=\x80; Max-Age=60; Secure; SameSite=Lax; Path=/\xe2\x80",
+            // Bytes outside the proven subset (a non-ASCII Path): canonical, attributes in order.
+            b"pref=\x80; Path=/\xe2\x80; Max-Age=60; Secure; SameSite=Lax",
         ],
     );
     for control in [
@@ -401,14 +403,13 @@ async fn host_prefix_case_variants_are_held_to_the_prefix_rules() {
     let reply = attack.get().await;
     // Browsers check the prefixes case-insensitively, and so does the policy's name matching: the
     // rule `__Host-id` covers `__host-id` and `__HoSt-id`, which browsers hold to the same
-    // prefix requirements. `__host-id` without a Path (the draft drops it, Chromium stores it at
-    // `/`) leaves with `Path=/`, which both read alike; `__HOST-id` with a Domain and
-    // `__SECURE-tok` without Secure are dropped by browsers and stripped.
+    // prefix requirements. `__host-id` without a Path attribute (draft-22 §5.7 and Chromium 156
+    // drop it), `__HOST-id` with a Domain and `__SECURE-tok` without Secure are dropped by browsers
+    // and stripped.
     assert_exactly(
         &attack,
         &reply,
         &[
-            b"__host-id=1; Path=/; Secure; HttpOnly; SameSite=Lax",
             b"__Host-id=3; Secure; HttpOnly; SameSite=Lax; Path=/",
             b"__HoSt-id=4; Secure; HttpOnly; SameSite=Lax; Path=/",
             b"__Secure-tok=6; Secure; HttpOnly; SameSite=Lax; Max-Age=60",
@@ -439,13 +440,14 @@ async fn version_attributes_and_quoted_values_are_plain_bytes() {
     ]);
     let reply = attack.get().await;
     // `$Version` is a cookie name (unlisted); quotes are part of the value and do not protect a
-    // `;`: the second sets `sid="a` with an unknown attribute `b"` (ignored), allowed as sent.
+    // `;`: the second sets `sid="a` with an unknown attribute `b"` (ignored); both lie outside the
+    // proven subset (an unbalanced quote, unknown attributes) and leave canonical, without them.
     assert_exactly(
         &attack,
         &reply,
         &[
-            b"sid=\"a;b\"; Secure; HttpOnly; SameSite=Lax",
-            b"sid=\"quoted\"; $Path=/; Secure; HttpOnly; SameSite=Lax",
+            b"sid=\"a; Secure; HttpOnly; SameSite=Lax",
+            b"sid=\"quoted\"; Secure; HttpOnly; SameSite=Lax",
         ],
     );
 }

@@ -29,6 +29,10 @@ pub trait Engine: Sized + Send + Sync {
     /// A short fixed name for messages and file names: `"chromium"`, `"firefox"`.
     const NAME: &'static str;
 
+    /// Whether [`Engine::jar`] reports [`StoredCookie::partitioned`] (WebDriver BiDi, which the
+    /// Firefox client uses, has no field for it: it is always `false` there).
+    const REPORTS_PARTITIONED: bool = true;
+
     /// Starts the engine with a fresh profile.
     ///
     /// `options.loopback_hosts` must resolve to 127.0.0.1 (every other name must fail), and with

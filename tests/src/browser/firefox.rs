@@ -539,6 +539,7 @@ impl Firefox {
 
 impl Engine for Firefox {
     const NAME: &'static str = "firefox";
+    const REPORTS_PARTITIONED: bool = false;
 
     async fn launch(options: &LaunchOptions) -> Result<Self, BrowserError> {
         Self::launch_with_prefs(options, &[]).await
@@ -584,11 +585,13 @@ impl Engine for Firefox {
             .collect::<Result<Vec<_>, _>>()?;
         // Firefox keeps a cookie that expired (a deletion's `Max-Age=0` among them: its expiry is
         // the moment it was set) in its list until the next purge, and BiDi lists it; Firefox
-        // never sends it, nor shows it to scripts. It is not in the jar.
+        // never sends it, nor shows it to scripts. It is not in the jar. BiDi gives the expiry in
+        // whole seconds, so a cookie that expired within the current second can show an expiry
+        // up to one second ahead: one second of grace.
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0.0, |since| since.as_secs_f64());
-        cookies.retain(|cookie| cookie.expires.is_none_or(|at| at > now));
+        cookies.retain(|cookie| cookie.expires.is_none_or(|at| at > now + 1.0));
         cookies.sort_by(|a, b| (&a.domain, &a.path, &a.name).cmp(&(&b.domain, &b.path, &b.name)));
         Ok(cookies)
     }
