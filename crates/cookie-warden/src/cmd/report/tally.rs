@@ -18,7 +18,7 @@ const MAX_COOKIE_SCOPES: usize = 20;
 /// The row a value past its table's cap is counted under.
 pub(crate) const OTHER: &str = "(other)";
 
-/// Counts per action, in [`ACTIONS`] order.
+/// Counts per action, in [`ACTIONS`](super::event::ACTIONS) order.
 pub(crate) type ByAction = [u64; 4];
 
 /// One cookie's counts.
