@@ -1,0 +1,123 @@
+//! A harness for counting instructions with callgrind: runs one operation of the criterion benches
+//! `COUNT` times, so that `(Ir(COUNT) - Ir(0)) / COUNT` is the cost of one call, without timing noise.
+//!
+//! ```sh
+//! cargo build --release -p cookie-warden-core --example instructions
+//! for n in 0 10000; do
+//!   valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+//!     target/release/examples/instructions decide_allow $n 2>&1 | grep Collected
+//! done
+//! ```
+//!
+//! Operations: `decide_allow`, `decide_allow_2`, `decide_4_headers` (the `decide` bench's inputs and
+//! policy), `parse_typical`, `parse_with_expires` (the `parse` bench's), `fora_response` (the four
+//! `Set-Cookie` of the load bench's `/set-cookies` under `config/fora.toml`: what the layer and the
+//! proxy decide per request; run from the workspace root).
+
+#![allow(clippy::print_stderr, reason = "a command-line harness")]
+
+use std::hint::black_box;
+
+use cookie_warden_core::policy::load::from_toml_str;
+use cookie_warden_core::request::{ConsentCookie, RequestContext, RequestUrl};
+use cookie_warden_core::set_cookie::parse;
+
+const POLICY: &str = include_str!("../tests/decide_policy.toml");
+const NOW: i64 = 1_700_000_000;
+
+const ALLOW: &[u8] = b"sid=8f14e45fceea167a5a36dedd4bea2543; Path=/; Secure; HttpOnly; SameSite=Lax";
+const FIX: &[u8] = b"sid=8f14e45fceea167a5a36dedd4bea2543; Path=/; Max-Age=3600; Secure";
+const STRIP: &[u8] = b"_ga=GA1.2.1234567890.1700000000; Path=/; Domain=example.com; Max-Age=63072000";
+const ALLOW_2: &[u8] = b"lang=sv; Path=/; Max-Age=31536000; Secure; SameSite=Lax";
+
+/// `bench/servers/src/responses.rs`: allow, fix, strip, allow.
+const FORA_SET_COOKIES: [&[u8]; 4] = [
+    b"__RequestVerificationToken=CfDJ8bench0000000000000000token; Path=/; Secure; HttpOnly; SameSite=Lax",
+    b"accepted_cookies=true; Path=/; Max-Age=31536000; SameSite=Lax",
+    b"bench_tracker=5f3c9a1e77d2; Path=/; Max-Age=31536000",
+    b"_pk_testcookie=1; Path=/; Max-Age=86400; Secure; HttpOnly; SameSite=Lax",
+];
+
+const PARSE_URL: RequestUrl<'static> = RequestUrl {
+    secure: true,
+    host: "www.example.com",
+    path: "/account/login",
+};
+const TYPICAL: &[u8] = b"sid=31d4d96e407aad42; Path=/; Secure; HttpOnly; SameSite=Lax";
+const WITH_EXPIRES: &[u8] =
+    b"lang=en-US; Path=/; Domain=example.com; Expires=Wed, 09 Jun 2033 10:18:14 GMT; Secure";
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let (Some(what), Some(count)) = (args.next(), args.next()) else {
+        eprintln!("usage: instructions OPERATION COUNT");
+        std::process::exit(2);
+    };
+    let count: u64 = count.parse().unwrap_or_else(|_| {
+        eprintln!("COUNT must be a number");
+        std::process::exit(2);
+    });
+    let policy = from_toml_str("decide_policy.toml", POLICY)
+        .unwrap_or_else(|e| {
+            eprintln!("the bench policy does not load: {e}");
+            std::process::exit(1);
+        })
+        .policy;
+    let request = RequestContext {
+        url: RequestUrl {
+            secure: true,
+            host: "www.example.com",
+            path: "/mina-sidor/start",
+        },
+        method: "GET",
+        gpc: false,
+        consent_cookie: Some(ConsentCookie(b"necessary,functional,statistics")),
+    };
+    let judge = policy.judge(&request);
+    match what.as_str() {
+        "decide_allow" => (0..count).for_each(|_| drop(black_box(judge.decide(black_box(ALLOW), NOW)))),
+        "decide_allow_2" => (0..count).for_each(|_| drop(black_box(judge.decide(black_box(ALLOW_2), NOW)))),
+        "decide_4_headers" => (0..count).for_each(|_| {
+            for header in [ALLOW, FIX, STRIP, ALLOW_2] {
+                drop(black_box(judge.decide(black_box(header), NOW)));
+            }
+        }),
+        "parse_typical" => (0..count).for_each(|_| drop(black_box(parse(black_box(TYPICAL), &PARSE_URL)))),
+        "parse_with_expires" => {
+            (0..count).for_each(|_| drop(black_box(parse(black_box(WITH_EXPIRES), &PARSE_URL))));
+        }
+        "fora_response" => {
+            // Read at run time (the file lives outside this crate): run from the workspace root.
+            let text = std::fs::read_to_string("config/fora.toml").unwrap_or_else(|e| {
+                eprintln!("config/fora.toml (run from the workspace root): {e}");
+                std::process::exit(1);
+            });
+            let fora = from_toml_str("fora.toml", &text)
+                .unwrap_or_else(|e| {
+                    eprintln!("config/fora.toml does not load: {e}");
+                    std::process::exit(1);
+                })
+                .policy;
+            let request = RequestContext {
+                url: RequestUrl {
+                    secure: true,
+                    host: "www.fora.se",
+                    path: "/set-cookies",
+                },
+                method: "GET",
+                gpc: false,
+                consent_cookie: None,
+            };
+            let judge = fora.judge(&request);
+            (0..count).for_each(|_| {
+                for header in FORA_SET_COOKIES {
+                    drop(black_box(judge.decide(black_box(header), NOW)));
+                }
+            });
+        }
+        other => {
+            eprintln!("unknown operation {other}");
+            std::process::exit(2);
+        }
+    }
+}
