@@ -16,7 +16,7 @@
 //!   "events": integer,                     // violation events read
 //!   "violations": integer,                 // cookies they cover (an event's `cookie.count`, else 1)
 //!   "by_action": { "fixed", "stripped", "blocked", "reported" },
-//!   "policy_digests": [{ "digest", "count" }],   // from `policy.digest`, most first
+//!   "policy_digests": [{ "digest", "count" }],   // from `policy.digest` (violations, start and reload lines), most first
 //!   "policy_digest_not_recorded": integer,       // violations whose event carried no digest
 //!   "timeline": { "bucket": "hour" | "day" | "week" | null,
 //!                 "buckets": [{ "start": rfc3339, "by_action": {…} }] },

@@ -77,7 +77,14 @@ impl Tally {
         };
         match parsed.violation() {
             Some(violation) => self.violation(&violation),
-            None => self.not_violation += 1,
+            None => {
+                self.not_violation += 1;
+                // The proxy names the policy it enforces when it starts and at each reload
+                // (`policy.digest`): such a digest was seen even if it decided no violation.
+                if let Some(digest) = parsed.digest.as_deref() {
+                    capped(&mut self.digests, digest);
+                }
+            }
         }
     }
 
@@ -220,6 +227,12 @@ mod tests {
         assert_eq!(tally.sides["request"].count, 4);
         assert_eq!(tally.sides["response"].count, 1);
         assert_eq!(tally.without_digest, 5);
+        tally.line(br#"{"message":"policy reloaded","policy.digest":"ab12"}"#);
+        assert_eq!(
+            tally.digests.get("ab12"),
+            Some(&0),
+            "a digest seen on a reload line"
+        );
         let a = &tally.cookies[&("a".to_owned(), None)];
         assert_eq!(a.count, 5);
         assert_eq!(a.examples, ["h/a"]);
