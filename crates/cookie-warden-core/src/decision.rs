@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::decide::Reason;
+use crate::decide::detail::Reason;
 
 /// What happens to one `Set-Cookie` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -312,7 +312,7 @@ pub(crate) struct ServeArgs {
     pub(crate) trust_forwarded: bool,
     /// How the upstream learns about the client.
     #[arg(long, value_enum, value_name = "STYLE", default_value = "x-forwarded")]
-    pub(crate) forwarded: crate::proxy::ForwardedStyle,
+    pub(crate) forwarded: crate::proxy::headers::ForwardedStyle,
     /// Limit for connecting to the upstream.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_std_duration)]
     pub(crate) connect_timeout: std::time::Duration,

@@ -92,7 +92,7 @@
 
 mod ambiguity;
 mod attributes;
-mod detail;
+pub(crate) mod detail;
 mod fix;
 mod lifetime;
 mod request_cookies;

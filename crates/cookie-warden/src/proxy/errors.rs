@@ -11,6 +11,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 
+use super::forward::pool::ExchangeError;
 use super::timeouts::BodyIdleTimeout;
 
 /// What went wrong on the way to or from the upstream.
@@ -30,8 +31,7 @@ pub(crate) enum UpstreamFailure {
 
 impl UpstreamFailure {
     /// Classifies an error of the upstream exchange.
-    pub(crate) fn classify(error: &super::forward::ExchangeError) -> Self {
-        use super::forward::ExchangeError;
+    pub(crate) fn classify(error: &ExchangeError) -> Self {
         match error {
             ExchangeError::Connect(io) if io.kind() == io::ErrorKind::TimedOut => {
                 UpstreamFailure::ConnectTimeout

@@ -26,9 +26,8 @@ use super::headers::{ClientInfo, ForwardedStyle, append_via, join_cookie_headers
 use super::timeouts::{BodySide, IdleTimeoutBody, Timeouts};
 use super::upgrade;
 
-mod pool;
+pub(super) mod pool;
 
-pub(crate) use pool::ExchangeError;
 use pool::{Pool, UpstreamBody};
 
 /// A response body: the upstream's, streamed, or a short one the proxy made itself.
