@@ -13,18 +13,7 @@
 //! - [`tls`]: the optional TLS listener; [`reload`]: SIGHUP and file-change reload;
 //! - [`declaration`]: the public cookie declaration page at the policy's `[declaration] path`.
 
-pub(crate) mod authority;
-pub(crate) mod declaration;
-pub(crate) mod errors;
-pub(crate) mod forward;
-pub(crate) mod headers;
-pub(crate) mod limits;
-pub(crate) mod preface;
-pub(crate) mod reload;
-pub(crate) mod server;
-pub(crate) mod timeouts;
-pub(crate) mod tls;
-pub(crate) mod upgrade;
+pub(crate) use cookie_warden_proxy::{declaration, forward, headers, limits, reload, server, timeouts, tls};
 
 use std::net::SocketAddr;
 
@@ -92,7 +81,7 @@ impl Serve {
             https: args.assume_https || tls.is_some(),
             tls,
             trust_forwarded: args.trust_forwarded,
-            forwarded: args.forwarded,
+            forwarded: args.forwarded.into(),
             timeouts,
             limits: ServerLimits {
                 client_idle: timeouts.client_idle,
