@@ -4,9 +4,9 @@
 //! `Err`) over a pool of keep-alive HTTP/1.1 connections to the upstream ([`pool`]). It removes
 //! hop-by-hop headers, tells the
 //! upstream who asked (`X-Forwarded-*` or `Forwarded`), sends the `Host` the request is for (the
-//! target's authority when it has one, else the client's `Host`; see [`super::authority`]) unless
+//! target's authority when it has one, else the client's `Host`; see `authority.rs`) unless
 //! an upstream host is configured, passes upgrades through, and turns upstream failures into
-//! `502`/`504` responses (see [`super::errors`]). The cookie policy is a layer around it.
+//! `502`/`504` responses (see `errors.rs`). The cookie policy is a layer around it.
 
 use std::convert::Infallible;
 use std::future::Future;

@@ -2,7 +2,7 @@
 //! (prior knowledge, and ALPN `h2` over TLS) with hyper-util's auto server, and shuts down
 //! gracefully: on the shutdown signal it stops accepting, lets in-flight requests finish for at
 //! most the shutdown timeout, then returns. An HTTP/2 request whose `host` header differs from
-//! its `:authority` is refused with `400` before the service sees it (see [`super::authority`]).
+//! its `:authority` is refused with `400` before the service sees it (see `authority.rs`).
 
 use std::convert::Infallible;
 use std::future::Future;
