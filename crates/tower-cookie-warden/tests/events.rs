@@ -31,8 +31,8 @@ impl io::Write for Buffer {
     }
 }
 
-/// Runs one exchange with a JSON subscriber installed; returns the captured output and the body.
-async fn capture(toml: &str, req: Request<Full<Bytes>>, cookies: &[&str]) -> (String, String, u16) {
+/// Installs a JSON subscriber for this thread; events land in the buffer while the guard lives.
+fn capture_events() -> (Buffer, tracing::subscriber::DefaultGuard) {
     let buffer = Buffer::default();
     let writer = buffer.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -41,7 +41,12 @@ async fn capture(toml: &str, req: Request<Full<Bytes>>, cookies: &[&str]) -> (St
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    (buffer, tracing::subscriber::set_default(subscriber))
+}
+
+/// Runs one exchange with a JSON subscriber installed; returns the captured output and the body.
+async fn capture(toml: &str, req: Request<Full<Bytes>>, cookies: &[&str]) -> (String, String, u16) {
+    let (buffer, _guard) = capture_events();
 
     let service = CookieWarden::new(
         upstream(cookies.iter().map(|c| (*c).to_owned()).collect()),
@@ -263,15 +268,7 @@ async fn a_pair_hiding_others_is_reported_by_its_own_name_and_nothing_of_its_val
     // `hidden_pair`, with `sid`'s rule: neither `cart` (its name, its rule) nor anything else of
     // the value reaches the event, the hook, or the labels the binary's metrics make of it.
     const VALUE_PARTS: [&str; 4] = ["SENTINEL", "tok", "cart", "xyz"];
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buffer, _guard) = capture_events();
     let reports = Arc::new(Mutex::new(Vec::new()));
     let recorded = Arc::clone(&reports);
     let layer = tower_cookie_warden::CookieWardenLayer::new(policy(POLICY)).on_violation(move |report| {
