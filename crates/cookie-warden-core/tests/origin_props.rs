@@ -520,7 +520,7 @@ proptest! {
         name in prop::sample::select(vec!["host", "proto", "for", "HOST"]),
     ) {
         let element = forwarded::first_element(&value);
-        prop_assert_eq!(element.clone(), old::first_forwarded_element(&value));
+        prop_assert_eq!(&element, &old::first_forwarded_element(&value));
         prop_assert_eq!(
             forwarded::param(&value, element.clone(), name),
             old::forwarded_param(&value, &element, name)
