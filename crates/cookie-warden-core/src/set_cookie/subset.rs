@@ -444,7 +444,14 @@ impl SetCookie<'_> {
 /// the end or the next `;` right after it.
 #[inline(always)]
 fn plain_attribute_len(after: &[u8], cookie: &SetCookie<'_>) -> Option<usize> {
-    let value_end = |from: usize| position_of_either(after, from, b';', b';');
+    // Path, Max-Age and Domain values are short: a plain loop, which leaves the parser's word-wise
+    // search to the parser (a second caller with other bytes costs it its specialisation).
+    let value_end = |from: usize| {
+        after[from..]
+            .iter()
+            .position(|&b| b == b';')
+            .map_or(after.len(), |at| from + at)
+    };
     let len = match after.first()? {
         b'S' if after.starts_with(b"Secure") => 6,
         b'S' if after.starts_with(b"SameSite=") => match &after[9..] {
