@@ -75,7 +75,13 @@
 //!
 //! # Cost
 //!
-//! One pass over the header's bytes with table lookups, on top of the parse; no allocation.
+//! No allocation, and for the usual header one yes-or-no pass on top of the parse: the parser's
+//! attribute counts stand in for a set of attributes seen, the value is tested 16 bytes at a time,
+//! and the attributes are walked by their known lengths (only a Path, Max-Age or Domain value is
+//! searched for its end). A header that pass does not clear is read again rule by rule, for the
+//! first rule it breaks; the two readings are property-tested equal. The parser itself notes
+//! nothing for the check, so a header that is stripped or fixed does not pay for it (what each
+//! costs: `bench/RESULTS.md`, "Canonical-or-proven").
 //!
 //! ```
 //! use cookie_warden_core::http_date::ResponseTime;
