@@ -818,13 +818,14 @@ async fn screenshots_of_the_demo_home_page_and_the_cookie_declaration() {
 }
 
 /// What a stored cookie breaks of its rule: flags, SameSite and lifetime (`max_lifetime` bounds
-/// `persistent`), the lifetime counted from `set_after`, a moment before the cookie was set (so
-/// it is never underestimated). Empty when the cookie meets the rule.
+/// `persistent`), the lifetime counted from `set_by`, a moment after the cookie was set (so it is
+/// never overestimated: a cookie set during a slow visit must not look longer-lived than it is).
+/// Empty when the cookie meets the rule.
 fn rule_breaches(
     cookie: &StoredCookie,
     rule: &cookie_warden_core::policy::CompiledRule,
     max_lifetime: i64,
-    set_after: f64,
+    set_by: f64,
 ) -> Vec<String> {
     use cookie_warden_core::policy::Lifetime;
     use cookie_warden_core::policy::model::SameSiteMin;
@@ -847,7 +848,7 @@ fn rule_breaches(
             rule.same_site()
         ));
     }
-    match (rule.lifetime(), cookie.lifetime_from(set_after)) {
+    match (rule.lifetime(), cookie.lifetime_from(set_by)) {
         (Lifetime::Session, Some(left)) => breaches.push(format!("a session rule, expires in {left:.0} s")),
         (Lifetime::Persistent | Lifetime::AtMost(_), None) => {
             breaches.push("an expiring rule, a session cookie".to_owned());
@@ -900,7 +901,6 @@ async fn following_every_area_of_the_demo_leaves_only_declared_cookies_in_the_ja
     assert_eq!(areas.len(), policy.scope_count(), "one link per scope: {links:?}");
 
     // Each area's page, and the fetch its script makes on load.
-    let before = unix_now();
     for area in &areas {
         let url = demo.url(area);
         assert_eq!(
@@ -919,6 +919,7 @@ async fn following_every_area_of_the_demo_leaves_only_declared_cookies_in_the_ja
     }
 
     // Every cookie in the jar is declared for one of the areas, and meets its rule.
+    let set_by = unix_now();
     let store = browser.cookies().await.expect("the store is readable");
     let mut per_scope = vec![0_usize; policy.scope_count()];
     for cookie in &store {
@@ -943,7 +944,7 @@ async fn following_every_area_of_the_demo_leaves_only_declared_cookies_in_the_ja
         );
         let breaches: Vec<Vec<String>> = rules
             .iter()
-            .map(|(_, rule)| rule_breaches(cookie, rule, policy.max_lifetime(), before))
+            .map(|(_, rule)| rule_breaches(cookie, rule, policy.max_lifetime(), set_by))
             .collect();
         assert!(
             breaches.iter().any(Vec::is_empty),
