@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::action::Action;
 use crate::decide::detail::Reason;
 
 /// What happens to one `Set-Cookie` header.
@@ -36,13 +37,14 @@ impl Verdict {
         }
     }
 
-    /// The past-tense action for events (`fixed`, `stripped`, `blocked`); `None` for `allow`.
-    pub fn action(self) -> Option<&'static str> {
+    /// What enforcing this verdict does to a violating cookie ([`Action::Fixed`],
+    /// [`Action::Stripped`], [`Action::Blocked`]); `None` for `allow`.
+    pub fn action(self) -> Option<Action> {
         match self {
             Verdict::Allow => None,
-            Verdict::Fix => Some("fixed"),
-            Verdict::Strip => Some("stripped"),
-            Verdict::Block => Some("blocked"),
+            Verdict::Fix => Some(Action::Fixed),
+            Verdict::Strip => Some(Action::Stripped),
+            Verdict::Block => Some(Action::Blocked),
         }
     }
 }
@@ -256,11 +258,11 @@ impl Decision<'_, '_> {
         out
     }
 
-    /// The action an event reports: `fixed`, `stripped`, `blocked`, or `reported` when not enforced;
-    /// `None` for `allow`.
-    pub fn action(&self) -> Option<&'static str> {
+    /// The action an event reports: the verdict's ([`Verdict::action`]), or [`Action::Reported`]
+    /// when not enforced; `None` for `allow`.
+    pub fn action(&self) -> Option<Action> {
         match self.verdict.action() {
-            Some(_) if !self.enforced => Some("reported"),
+            Some(_) if !self.enforced => Some(Action::Reported),
             other => other,
         }
     }
@@ -285,6 +287,28 @@ impl fmt::Debug for Decision<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decisions_report_the_action_taken() {
+        let decision = |verdict, enforced| Decision {
+            verdict,
+            name: b"a",
+            rule: None,
+            scope: None,
+            category: None,
+            violations: Vec::new(),
+            rewritten: None,
+            enforced,
+        };
+        assert_eq!(decision(Verdict::Allow, true).action(), None);
+        assert_eq!(decision(Verdict::Allow, false).action(), None);
+        assert_eq!(decision(Verdict::Fix, true).action(), Some(Action::Fixed));
+        assert_eq!(decision(Verdict::Strip, true).action(), Some(Action::Stripped));
+        assert_eq!(decision(Verdict::Block, true).action(), Some(Action::Blocked));
+        for verdict in [Verdict::Fix, Verdict::Strip, Verdict::Block] {
+            assert_eq!(decision(verdict, false).action(), Some(Action::Reported));
+        }
+    }
 
     #[test]
     fn violations_stay_small() {

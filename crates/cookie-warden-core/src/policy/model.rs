@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::action::Action;
+
 /// Text in several languages, keyed by language code (`sv`, `en`, …).
 pub type Localized = BTreeMap<String, String>;
 
@@ -340,6 +342,27 @@ pub struct Events {
     pub blocked: EventLevel,
     /// A violation seen in report-only mode.
     pub reported: EventLevel,
+}
+
+impl Events {
+    /// The level this table gives `action`.
+    ///
+    /// ```
+    /// use cookie_warden_core::action::Action;
+    /// use cookie_warden_core::policy::model::{EventLevel, Events};
+    ///
+    /// let events = Events::default();
+    /// assert_eq!(events.level(Action::Fixed), EventLevel::Info);
+    /// assert_eq!(events.level(Action::Stripped), EventLevel::Warn);
+    /// ```
+    pub fn level(&self, action: Action) -> EventLevel {
+        match action {
+            Action::Fixed => self.fixed,
+            Action::Stripped => self.stripped,
+            Action::Blocked => self.blocked,
+            Action::Reported => self.reported,
+        }
+    }
 }
 
 impl Default for Events {
