@@ -1,6 +1,7 @@
 //! The compiled policy: checked once at load, then shared by every request.
 //!
-//! Build one with [`crate::policy::load::from_figment`] or [`crate::policy::load::from_toml_str`].
+//! Build one with [`crate::policy::load::from_toml_str`], or (with the `figment` feature)
+//! `crate::policy::load::from_figment`.
 //!
 //! ```
 //! use cookie_warden_core::policy::load::from_toml_str;
