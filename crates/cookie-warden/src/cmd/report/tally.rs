@@ -135,10 +135,10 @@ impl Tally {
         };
         cookie.count += n;
         cookie.by_action[action.index()] += n;
-        if let Some(category) = line.category.as_deref() {
-            if cookie.category.as_deref() != Some(category) {
-                cookie.category = Some(category.to_owned());
-            }
+        if let Some(category) = line.category.as_deref()
+            && cookie.category.as_deref() != Some(category)
+        {
+            cookie.category = Some(category.to_owned());
         }
         if cookie.scopes.len() < MAX_COOKIE_SCOPES && !cookie.scopes.contains(scope) {
             cookie.scopes.insert(scope.to_owned());
