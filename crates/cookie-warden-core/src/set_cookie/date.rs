@@ -16,6 +16,7 @@ use std::fmt;
 
 /// Why a cookie date does not parse. Browsers ignore such an `Expires` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DateError {
     /// A time, day of month, month or year is missing, or a field is out of range.
     Invalid,
