@@ -56,7 +56,27 @@ impl fmt::Display for Verdict {
 }
 
 /// The kinds of violation, snake_case everywhere (API, events, CLI JSON).
+///
+/// New kinds come with new checks, so outside this crate a `match` needs a `_` arm (use
+/// [`ViolationKind::as_str`] or [`ViolationKind::ALL`] to cover every kind there is):
+///
+/// ```compile_fail
+/// use cookie_warden_core::decision::ViolationKind;
+///
+/// fn urgent(kind: ViolationKind) -> bool {
+///     match kind {
+///         ViolationKind::Unlisted | ViolationKind::OutOfScope | ViolationKind::Malformed
+///         | ViolationKind::Oversize | ViolationKind::NotSession | ViolationKind::LifetimeExceeded
+///         | ViolationKind::MissingExpiry | ViolationKind::MissingSecure
+///         | ViolationKind::MissingHttpOnly | ViolationKind::WeakSameSite
+///         | ViolationKind::SameSiteNoneInsecure | ViolationKind::PathMismatch
+///         | ViolationKind::DomainNotAllowed | ViolationKind::PrefixViolation
+///         | ViolationKind::ConsentMissing | ViolationKind::Ambiguous => true,
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum ViolationKind {
     /// No rule matches the cookie's name.
     Unlisted,
@@ -145,11 +165,22 @@ impl fmt::Display for ViolationKind {
 /// One broken requirement. `detail` names the rule and the attribute, never the cookie's value.
 /// `'p` borrows from the compiled policy (the rule and scope names the detail quotes).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Violation<'p> {
     /// What kind of requirement is broken.
     pub kind: ViolationKind,
     /// A human explanation: names the rule and the attribute, never the value.
     pub detail: Detail<'p>,
+}
+
+impl<'p> Violation<'p> {
+    /// A violation of `kind`, explained by `detail` (which must not quote a cookie's value).
+    pub fn new(kind: ViolationKind, detail: impl Into<Detail<'p>>) -> Self {
+        Violation {
+            kind,
+            detail: detail.into(),
+        }
+    }
 }
 
 /// A violation's human explanation. Its text is written only when it is shown (`Display`,
@@ -209,6 +240,7 @@ impl Eq for Detail<'_> {}
 /// `'p` borrows from the compiled policy (rule and scope names), `'h` from the header
 /// (the cookie's name as a browser reads it).
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Decision<'p, 'h> {
     /// What happens to the header.
     pub verdict: Verdict,
@@ -229,6 +261,34 @@ pub struct Decision<'p, 'h> {
     pub rewritten: Option<Vec<u8>>,
     /// `false` in report-only mode: the decision is traced but not applied.
     pub enforced: bool,
+}
+
+impl<'h> Decision<'_, 'h> {
+    /// A decision on the cookie `name` with no rule, scope, category, violation or rewrite: a
+    /// start for code outside this crate (a stand-in core in tests, a shell's own refusal) that
+    /// then sets the fields it needs (the struct may grow, so it has no public literal).
+    ///
+    /// ```
+    /// use cookie_warden_core::action::Action;
+    /// use cookie_warden_core::decision::{Decision, Verdict, Violation, ViolationKind};
+    ///
+    /// let mut decision = Decision::new(Verdict::Strip, b"tracker", true);
+    /// decision.violations.push(Violation::new(ViolationKind::Unlisted, "no rule names it"));
+    /// assert_eq!(decision.action(), Some(Action::Stripped));
+    /// assert_eq!(decision.violation_list(), "unlisted");
+    /// ```
+    pub fn new(verdict: Verdict, name: &'h [u8], enforced: bool) -> Self {
+        Decision {
+            verdict,
+            name,
+            rule: None,
+            scope: None,
+            category: None,
+            violations: Vec::new(),
+            rewritten: None,
+            enforced,
+        }
+    }
 }
 
 impl Decision<'_, '_> {

@@ -59,6 +59,7 @@ pub struct RequestUrlBuf {
 
 /// Why a URL cannot be a request URL. The message quotes the URL.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum UrlError {
     /// No `scheme://` at the start.
     #[error("url {0:?} has no scheme (expected http://, https://, ws:// or wss://)")]

@@ -376,21 +376,9 @@ mod tests {
     #[test]
     fn kind_lists_join_on_the_stack_and_spill_past_it() {
         use cookie_warden_core::decision::{Verdict, Violation, ViolationKind};
-        let mut decision = Decision {
-            verdict: Verdict::Strip,
-            name: b"a",
-            rule: None,
-            scope: None,
-            category: None,
-            violations: Vec::new(),
-            rewritten: None,
-            enforced: true,
-        };
+        let mut decision = Decision::new(Verdict::Strip, b"a", true);
         assert_eq!(with_kind_list(&decision, str::to_owned), "");
-        let violation = |kind| Violation {
-            kind,
-            detail: "d".into(),
-        };
+        let violation = |kind| Violation::new(kind, "d");
         decision.violations.push(violation(ViolationKind::Unlisted));
         assert_eq!(with_kind_list(&decision, str::to_owned), "unlisted");
         decision.violations.push(violation(ViolationKind::MissingSecure));
@@ -408,12 +396,11 @@ mod tests {
 
     #[test]
     fn levels_follow_the_events_table() {
-        let events = Events {
-            fixed: EventLevel::Debug,
-            stripped: EventLevel::Error,
-            blocked: EventLevel::Trace,
-            reported: EventLevel::Info,
-        };
+        let mut events = Events::default();
+        events.fixed = EventLevel::Debug;
+        events.stripped = EventLevel::Error;
+        events.blocked = EventLevel::Trace;
+        events.reported = EventLevel::Info;
         let mut report = ViolationReport {
             source: CookieSource::Response,
             decision: None,

@@ -235,7 +235,11 @@ fn judge_one<'p>(
 ) -> Outcome {
     let Ok(mut decision) = catch_unwind(AssertUnwindSafe(|| decide(value.as_bytes()))) else {
         // Fail closed: a header the core could not judge does not leave.
-        let action = if enforced { Action::Stripped } else { Action::Reported };
+        let action = if enforced {
+            Action::Stripped
+        } else {
+            Action::Reported
+        };
         if sink.wants(action) {
             sink.report(&ViolationReport {
                 violations: "internal_error",
@@ -406,22 +410,14 @@ mod tests {
     use cookie_warden_core::decision::{Violation, ViolationKind};
 
     fn decision<'h>(verdict: Verdict, name: &'h [u8], rewritten: Option<&[u8]>) -> Decision<'static, 'h> {
-        Decision {
-            verdict,
-            name,
-            rule: None,
-            scope: None,
-            category: None,
-            violations: match verdict {
-                Verdict::Allow => Vec::new(),
-                _ => vec![Violation {
-                    kind: ViolationKind::MissingSecure,
-                    detail: "secure".into(),
-                }],
-            },
-            rewritten: rewritten.map(<[u8]>::to_vec),
-            enforced: true,
+        let mut decision = Decision::new(verdict, name, true);
+        if verdict != Verdict::Allow {
+            decision
+                .violations
+                .push(Violation::new(ViolationKind::MissingSecure, "secure"));
         }
+        decision.rewritten = rewritten.map(<[u8]>::to_vec);
+        decision
     }
 
     /// A stand-in for the core: `panic` makes it panic, `badfix` yields a fix that is not a header

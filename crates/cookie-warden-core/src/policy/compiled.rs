@@ -64,6 +64,7 @@ impl Lifetime {
 
 /// The typed `[enforcement]` settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EnforcementSettings {
     /// `enforce` or `report-only`.
     pub mode: Mode,
@@ -85,6 +86,7 @@ pub struct EnforcementSettings {
 
 /// The compiled `[consent]` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CompiledConsent {
     /// The consent cookie's name.
     pub cookie: String,
@@ -134,6 +136,7 @@ impl CompiledConsent {
 
 /// One rule with its effective requirements (`[defaults]` applied).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CompiledRule {
     pub(crate) index: usize,
     pub(crate) name: String,

@@ -59,6 +59,7 @@ use crate::policy::tree::{Problem, Tree};
 
 /// A policy that loaded, and the lint warnings found on the way.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Loaded {
     /// The compiled policy.
     pub policy: CompiledPolicy,
@@ -185,7 +186,11 @@ pub fn from_figment(figment: &Figment) -> Result<Loaded, PolicyErrors> {
 
 /// Checks and compiles the policy in `tree`; `source_of` names where the value at a key path came
 /// from, `fallback` the source of a problem that concerns no key.
-fn load(tree: Tree, source_of: &dyn Fn(&KeyPath) -> Source, fallback: &Source) -> Result<Loaded, PolicyErrors> {
+fn load(
+    tree: Tree,
+    source_of: &dyn Fn(&KeyPath) -> Source,
+    fallback: &Source,
+) -> Result<Loaded, PolicyErrors> {
     let mut working = tree;
     let mut set_aside: Vec<KeyPath> = Vec::new();
     let mut errors: Vec<Diagnostic> = Vec::new();

@@ -18,7 +18,10 @@ use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(
     not(feature = "figment"),
-    expect(dead_code, reason = "`Char`, `None` and `Unit` come only from figment's values")
+    expect(
+        dead_code,
+        reason = "`Char`, `None` and `Unit` come only from figment's values"
+    )
 )]
 pub(crate) enum Tree {
     /// A string.
@@ -220,10 +223,18 @@ impl fmt::Display for Problem {
             }
             Problem::InvalidLength(len, expected) => write!(f, "invalid length {len}, expected {expected}"),
             Problem::UnknownVariant(found, expected) => {
-                write!(f, "unknown variant: found `{found}`, expected one of: {}", expected.join(", "))
+                write!(
+                    f,
+                    "unknown variant: found `{found}`, expected one of: {}",
+                    expected.join(", ")
+                )
             }
             Problem::UnknownField(found, expected) => {
-                write!(f, "unknown field: found `{found}`, expected one of: {}", expected.join(", "))
+                write!(
+                    f,
+                    "unknown field: found `{found}`, expected one of: {}",
+                    expected.join(", ")
+                )
             }
             Problem::MissingField(field) => write!(f, "missing field `{field}`"),
             Problem::DuplicateField(field) => write!(f, "duplicate field `{field}`"),
@@ -386,12 +397,16 @@ impl<'t> TableAccess<'t> {
 impl<'de> MapAccess<'de> for TableAccess<'_> {
     type Error = StructureError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, StructureError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, StructureError> {
         let Some((key, value)) = self.entries.next() else {
             return Ok(None);
         };
         self.pending = Some((key, value));
-        let key_deserializer: de::value::StrDeserializer<'_, StructureError> = key.as_str().into_deserializer();
+        let key_deserializer: de::value::StrDeserializer<'_, StructureError> =
+            key.as_str().into_deserializer();
         seed.deserialize(key_deserializer)
             .map(Some)
             .map_err(|e| e.prefixed(key))
@@ -426,7 +441,10 @@ impl<'t> ArrayAccess<'t> {
 impl<'de> SeqAccess<'de> for ArrayAccess<'_> {
     type Error = StructureError;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, StructureError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, StructureError> {
         let Some((index, item)) = self.items.next() else {
             return Ok(None);
         };
@@ -494,16 +512,28 @@ mod tests {
 
         let error = read("[[list]]\nn = 70000\n").unwrap_err();
         assert_eq!(error.path, ["list", "0", "n"]);
-        assert_eq!(error.to_string(), "invalid value signed int `70000`, expected u16");
+        assert_eq!(
+            error.to_string(),
+            "invalid value signed int `70000`, expected u16"
+        );
 
         let error = read("[[list]]\nn = \"x\"\n").unwrap_err();
-        assert_eq!(error.to_string(), "invalid type: found string \"x\", expected u16");
+        assert_eq!(
+            error.to_string(),
+            "invalid type: found string \"x\", expected u16"
+        );
 
         let error = read("[[list]]\nn = 1\nmode = \"loud\"\n").unwrap_err();
         assert_eq!(error.path, ["list", "0", "mode"]);
         assert!(matches!(error.problem, Problem::UnknownVariant(ref v, _) if v == "loud"));
 
         let error = read("[[list]]\nmode = \"enforce\"\n").unwrap_err();
-        assert_eq!((error.path.as_slice(), error.to_string()), (&["list".to_owned(), "0".to_owned()][..], "missing field `n`".to_owned()));
+        assert_eq!(
+            (error.path.as_slice(), error.to_string()),
+            (
+                &["list".to_owned(), "0".to_owned()][..],
+                "missing field `n`".to_owned()
+            )
+        );
     }
 }

@@ -114,7 +114,10 @@ mod tests {
         let line = r#"{"timestamp":"2026-12-03T04:52:27.183733Z","level":"WARN","message":"cookie policy violation","cookie.name":"_ga","cookie.source":"response","violation":"unlisted","action":"stripped","enforced":true,"scope":"login","http.request.method":"GET","url.path":"/irj/","server.address":"minasidor.fora.se","http.response.status_code":200,"target":"cookie_warden"}"#;
         let parsed: LogLine<'_> = serde_json::from_str(line).unwrap();
         let v = parsed.violation().unwrap();
-        assert_eq!((v.action, v.count, v.time), (Action::Stripped, 1, Some(1_796_273_547)));
+        assert_eq!(
+            (v.action, v.count, v.time),
+            (Action::Stripped, 1, Some(1_796_273_547))
+        );
         assert_eq!((parsed.side(), parsed.display_name()), ("response", "_ga"));
 
         let aggregated = r#"{"message":"cookie policy violation","cookie.name":"a","cookie.names":"a,b","cookie.count":7,"cookie.source":"request","action":"reported"}"#;
