@@ -350,16 +350,7 @@ mod tests {
 
     #[test]
     fn decisions_report_the_action_taken() {
-        let decision = |verdict, enforced| Decision {
-            verdict,
-            name: b"a",
-            rule: None,
-            scope: None,
-            category: None,
-            violations: Vec::new(),
-            rewritten: None,
-            enforced,
-        };
+        let decision = |verdict, enforced| Decision::new(verdict, b"a", enforced);
         assert_eq!(decision(Verdict::Allow, true).action(), None);
         assert_eq!(decision(Verdict::Allow, false).action(), None);
         assert_eq!(decision(Verdict::Fix, true).action(), Some(Action::Fixed));
