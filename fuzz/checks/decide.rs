@@ -204,14 +204,14 @@ pub(crate) fn check(variants: &[Variant], data: &[u8]) {
                 "{}: a cookie outside the scope leaves",
                 variant.name
             );
-            if let NameMatch::InScope(rule) = matched {
-                if !out.is_deletion(NOW) {
-                    assert!(
-                        judge.consent().allows(rule.category()),
-                        "{}: a cookie without consent leaves",
-                        variant.name
-                    );
-                }
+            if let NameMatch::InScope(rule) = matched
+                && !out.is_deletion(NOW)
+            {
+                assert!(
+                    judge.consent().allows(rule.category()),
+                    "{}: a cookie without consent leaves",
+                    variant.name
+                );
             }
         }
         if decision.verdict == Verdict::Fix {

@@ -153,6 +153,7 @@ pub fn granted_categories(value: &[u8], format: ConsentFormat, separator: &str) 
 
 /// How the consent cookie was found on a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ConsentCookieState {
     /// The policy has no `[consent]`: categories are descriptive only.
     NotConfigured,

@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::action::Action;
 use crate::decide::detail::Reason;
 
 /// What happens to one `Set-Cookie` header.
@@ -36,13 +37,14 @@ impl Verdict {
         }
     }
 
-    /// The past-tense action for events (`fixed`, `stripped`, `blocked`); `None` for `allow`.
-    pub fn action(self) -> Option<&'static str> {
+    /// What enforcing this verdict does to a violating cookie ([`Action::Fixed`],
+    /// [`Action::Stripped`], [`Action::Blocked`]); `None` for `allow`.
+    pub fn action(self) -> Option<Action> {
         match self {
             Verdict::Allow => None,
-            Verdict::Fix => Some("fixed"),
-            Verdict::Strip => Some("stripped"),
-            Verdict::Block => Some("blocked"),
+            Verdict::Fix => Some(Action::Fixed),
+            Verdict::Strip => Some(Action::Stripped),
+            Verdict::Block => Some(Action::Blocked),
         }
     }
 }
@@ -54,7 +56,27 @@ impl fmt::Display for Verdict {
 }
 
 /// The kinds of violation, snake_case everywhere (API, events, CLI JSON).
+///
+/// New kinds come with new checks, so outside this crate a `match` needs a `_` arm (use
+/// [`ViolationKind::as_str`] or [`ViolationKind::ALL`] to cover every kind there is):
+///
+/// ```compile_fail
+/// use cookie_warden_core::decision::ViolationKind;
+///
+/// fn urgent(kind: ViolationKind) -> bool {
+///     match kind {
+///         ViolationKind::Unlisted | ViolationKind::OutOfScope | ViolationKind::Malformed
+///         | ViolationKind::Oversize | ViolationKind::NotSession | ViolationKind::LifetimeExceeded
+///         | ViolationKind::MissingExpiry | ViolationKind::MissingSecure
+///         | ViolationKind::MissingHttpOnly | ViolationKind::WeakSameSite
+///         | ViolationKind::SameSiteNoneInsecure | ViolationKind::PathMismatch
+///         | ViolationKind::DomainNotAllowed | ViolationKind::PrefixViolation
+///         | ViolationKind::ConsentMissing | ViolationKind::Ambiguous => true,
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum ViolationKind {
     /// No rule matches the cookie's name.
     Unlisted,
@@ -143,11 +165,22 @@ impl fmt::Display for ViolationKind {
 /// One broken requirement. `detail` names the rule and the attribute, never the cookie's value.
 /// `'p` borrows from the compiled policy (the rule and scope names the detail quotes).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Violation<'p> {
     /// What kind of requirement is broken.
     pub kind: ViolationKind,
     /// A human explanation: names the rule and the attribute, never the value.
     pub detail: Detail<'p>,
+}
+
+impl<'p> Violation<'p> {
+    /// A violation of `kind`, explained by `detail` (which must not quote a cookie's value).
+    pub fn new(kind: ViolationKind, detail: impl Into<Detail<'p>>) -> Self {
+        Violation {
+            kind,
+            detail: detail.into(),
+        }
+    }
 }
 
 /// A violation's human explanation. Its text is written only when it is shown (`Display`,
@@ -207,6 +240,7 @@ impl Eq for Detail<'_> {}
 /// `'p` borrows from the compiled policy (rule and scope names), `'h` from the header
 /// (the cookie's name as a browser reads it).
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Decision<'p, 'h> {
     /// What happens to the header.
     pub verdict: Verdict,
@@ -227,6 +261,34 @@ pub struct Decision<'p, 'h> {
     pub rewritten: Option<Vec<u8>>,
     /// `false` in report-only mode: the decision is traced but not applied.
     pub enforced: bool,
+}
+
+impl<'h> Decision<'_, 'h> {
+    /// A decision on the cookie `name` with no rule, scope, category, violation or rewrite: a
+    /// start for code outside this crate (a stand-in core in tests, a shell's own refusal) that
+    /// then sets the fields it needs (the struct may grow, so it has no public literal).
+    ///
+    /// ```
+    /// use cookie_warden_core::action::Action;
+    /// use cookie_warden_core::decision::{Decision, Verdict, Violation, ViolationKind};
+    ///
+    /// let mut decision = Decision::new(Verdict::Strip, b"tracker", true);
+    /// decision.violations.push(Violation::new(ViolationKind::Unlisted, "no rule names it"));
+    /// assert_eq!(decision.action(), Some(Action::Stripped));
+    /// assert_eq!(decision.violation_list(), "unlisted");
+    /// ```
+    pub fn new(verdict: Verdict, name: &'h [u8], enforced: bool) -> Self {
+        Decision {
+            verdict,
+            name,
+            rule: None,
+            scope: None,
+            category: None,
+            violations: Vec::new(),
+            rewritten: None,
+            enforced,
+        }
+    }
 }
 
 impl Decision<'_, '_> {
@@ -256,11 +318,11 @@ impl Decision<'_, '_> {
         out
     }
 
-    /// The action an event reports: `fixed`, `stripped`, `blocked`, or `reported` when not enforced;
-    /// `None` for `allow`.
-    pub fn action(&self) -> Option<&'static str> {
+    /// The action an event reports: the verdict's ([`Verdict::action`]), or [`Action::Reported`]
+    /// when not enforced; `None` for `allow`.
+    pub fn action(&self) -> Option<Action> {
         match self.verdict.action() {
-            Some(_) if !self.enforced => Some("reported"),
+            Some(_) if !self.enforced => Some(Action::Reported),
             other => other,
         }
     }
@@ -285,6 +347,19 @@ impl fmt::Debug for Decision<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decisions_report_the_action_taken() {
+        let decision = |verdict, enforced| Decision::new(verdict, b"a", enforced);
+        assert_eq!(decision(Verdict::Allow, true).action(), None);
+        assert_eq!(decision(Verdict::Allow, false).action(), None);
+        assert_eq!(decision(Verdict::Fix, true).action(), Some(Action::Fixed));
+        assert_eq!(decision(Verdict::Strip, true).action(), Some(Action::Stripped));
+        assert_eq!(decision(Verdict::Block, true).action(), Some(Action::Blocked));
+        for verdict in [Verdict::Fix, Verdict::Strip, Verdict::Block] {
+            assert_eq!(decision(verdict, false).action(), Some(Action::Reported));
+        }
+    }
 
     #[test]
     fn violations_stay_small() {

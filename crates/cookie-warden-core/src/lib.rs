@@ -5,6 +5,8 @@
 //!
 //! - [`policy`]: the policy file's model, its validation and the compiled policy that matches names
 //!   and scopes;
+//! - [`action`]: what was done about a violating cookie (`fixed`, `stripped`, …), as events,
+//!   metrics and reports name it;
 //! - [`decision`]: verdicts, violation kinds and the [`decision::Decision`] for one `Set-Cookie`;
 //! - [`decide`]: the [`decide::Judge`] that decides each `Set-Cookie` and request cookie;
 //! - [`consent`], [`cookie_header`], [`http_date`]: the visitor's consent, the request `Cookie`
@@ -17,6 +19,7 @@
 //! No type in this crate prints a cookie's value in its `Debug` or `Display` output, and no error
 //! message carries one.
 
+pub mod action;
 pub mod consent;
 pub mod cookie_header;
 pub mod decide;

@@ -61,6 +61,7 @@ pub struct RequestUrlBuf {
 
 /// Why a URL cannot be a request URL. The message quotes the URL.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum UrlError {
     /// No `scheme://` at the start.
     #[error("url {0:?} has no scheme (expected http://, https://, ws:// or wss://)")]
@@ -117,11 +118,11 @@ impl RequestUrlBuf {
             return Err(UrlError::UserInfo(owned()));
         }
         let (host, port) = split_port(authority);
-        if let Some(port) = port {
-            if !port.is_empty() && (!port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().is_err())
-            {
-                return Err(UrlError::InvalidPort(owned()));
-            }
+        if let Some(port) = port
+            && !port.is_empty()
+            && (!port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().is_err())
+        {
+            return Err(UrlError::InvalidPort(owned()));
         }
         let checked = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
         if !origin::is_valid_host(&checked) {

@@ -200,11 +200,11 @@ mod old {
             return Err(UrlError::UserInfo(owned()));
         }
         let (host, port) = split_url_port(authority);
-        if let Some(port) = port {
-            if !port.is_empty() && (!port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().is_err())
-            {
-                return Err(UrlError::InvalidPort(owned()));
-            }
+        if let Some(port) = port
+            && !port.is_empty()
+            && (!port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().is_err())
+        {
+            return Err(UrlError::InvalidPort(owned()));
         }
         let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
         if !valid_host(&host) {

@@ -279,3 +279,37 @@ fn env_overrides_reach_defaults_and_apply_to_rules() {
         Ok(())
     });
 }
+
+/// `from_toml_str` (which needs no figment) and a figment holding the same text give the same
+/// errors, key for key and word for word: one set of checks, whichever way the text comes in.
+#[test]
+fn toml_text_and_a_figment_of_it_give_the_same_errors() {
+    let cases = [
+        "version = 1\ncolour = \"blue\"\n",
+        "version = \"one\"\n[enforcement]\nmode = \"loud\"\nblock_status = 70000\n",
+        "version = 1\n[[cookie]]\nname = \"sid\"\nlifetime = \"forever\"\nsecure = \"yes\"\n[[cookie]]\nscopes = [1, \"x\"]\n",
+        "version = 1\n[[scope]]\nid = \"a\"\nhosts = [\"a.example\", 7]\nwhen = 1979-05-27T07:32:00Z\n",
+        "version = 1\n[defaults]\nsame_site = 3\n[events]\nfixed = [\"info\"]\n",
+        "[[cookie]]\nname = \"sid\"\n",
+        "version = 1\n[enforcement\n",
+        "",
+    ];
+    for text in cases {
+        let plain = cookie_warden_core::policy::from_toml_str("policy", text)
+            .expect_err(text)
+            .into_iter()
+            .map(|d| (d.key.to_string(), d.message))
+            .collect::<Vec<_>>();
+        let through_figment = from_figment(&Figment::from(Toml::string(text)))
+            .expect_err(text)
+            .into_iter()
+            .map(|d| (d.key.to_string(), d.message))
+            .collect::<Vec<_>>();
+        assert!(!plain.is_empty(), "{text}");
+        assert_eq!(plain, through_figment, "{text}");
+    }
+    let fine = "version = 1\n[[cookie]]\nname = \"sid\"\nlifetime = \"1h\"\n";
+    let plain = cookie_warden_core::policy::from_toml_str("policy", fine).unwrap();
+    let through_figment = from_figment(&Figment::from(Toml::string(fine))).unwrap();
+    assert_eq!(plain.policy.source(), through_figment.policy.source());
+}

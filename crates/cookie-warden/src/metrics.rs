@@ -31,6 +31,7 @@ use std::sync::{OnceLock, PoisonError, RwLock};
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
+use cookie_warden_core::action::Action;
 use cookie_warden_core::decision::{Decision, ViolationKind};
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::Full;
@@ -114,9 +115,6 @@ struct Counters {
 /// The verdicts, in the order of [`Counters::set_cookie`].
 const VERDICTS: [&str; 4] = ["allow", "fix", "strip", "block"];
 
-/// The actions of a violation report, in table order.
-const ACTIONS: [&str; 4] = ["fixed", "stripped", "blocked", "reported"];
-
 /// The sources of a violation report, in table order.
 const SOURCES: [CookieSource; 2] = [CookieSource::Response, CookieSource::Request];
 
@@ -140,7 +138,7 @@ fn kind_index(label: &str) -> Option<usize> {
 }
 
 /// One counter per (violation kind, action, source), in that order.
-const VIOLATION_SLOTS: usize = KINDS * ACTIONS.len() * SOURCES.len();
+const VIOLATION_SLOTS: usize = KINDS * Action::ALL.len() * SOURCES.len();
 
 /// The violation counters of one scope: without a rule label, and per rule when the policy asks
 /// for the label.
@@ -159,25 +157,25 @@ impl Default for ViolationTable {
     }
 }
 
-/// A violation's place in a [`ViolationTable`]: indexes into the kinds ([`kind_label`]),
-/// [`ACTIONS`] and [`SOURCES`].
+/// A violation's place in a [`ViolationTable`]: indexes into the kinds ([`kind_label`]) and
+/// [`SOURCES`], and the action.
 #[derive(Clone, Copy)]
 struct Slot {
     kind: usize,
-    action: usize,
+    action: Action,
     source: usize,
 }
 
 impl Slot {
     fn index(self) -> usize {
-        (self.kind * ACTIONS.len() + self.action) * SOURCES.len() + self.source
+        (self.kind * Action::ALL.len() + self.action.index()) * SOURCES.len() + self.source
     }
 
     /// The recorder's counter for this slot in (`scope`, `rule`).
     fn register(self, scope: &str, rule: Option<&str>) -> Counter {
         register_violation(
             kind_label(self.kind),
-            ACTIONS[self.action],
+            self.action,
             scope,
             SOURCES[self.source],
             rule,
@@ -208,17 +206,15 @@ pub(crate) fn record_violation(report: &ViolationReport<'_>, policy: &PolicyHand
     let rule_label = policy.load().source().metrics.rule_label;
     let scope = report.scope.unwrap_or("");
     let rule = if rule_label { report.rule } else { None };
-    let action = ACTIONS.iter().position(|a| *a == report.action);
+    let action = report.action;
     let source = SOURCES.iter().position(|s| *s == report.source);
     for kind in report.violations.split(',') {
         let Some(kind) = kind_index(kind) else {
             continue;
         };
-        match (action, source) {
-            (Some(action), Some(source)) => {
-                counters.count_violation(Slot { kind, action, source }, scope, rule);
-            }
-            _ => register_violation(kind_label(kind), report.action, scope, report.source, rule).increment(1),
+        match source {
+            Some(source) => counters.count_violation(Slot { kind, action, source }, scope, rule),
+            None => register_violation(kind_label(kind), action, scope, report.source, rule).increment(1),
         }
     }
 }
@@ -259,14 +255,14 @@ impl ScopeCounters {
 /// The recorder's `cookie_warden_violations_total` counter for one label set.
 fn register_violation(
     kind: &str,
-    action: &str,
+    action: Action,
     scope: &str,
     source: CookieSource,
     rule: Option<&str>,
 ) -> Counter {
     let mut labels = vec![
         ("violation", kind.to_owned()),
-        ("action", action.to_owned()),
+        ("action", action.as_str().to_owned()),
         ("scope", scope.to_owned()),
         ("source", source.as_str().to_owned()),
     ];

@@ -14,6 +14,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use cookie_warden_core::action::Action;
 use cookie_warden_core::consent::ConsentState;
 use cookie_warden_core::decision::Decision;
 use cookie_warden_core::policy::model::{Category, EventLevel, Events};
@@ -78,8 +79,9 @@ pub struct ViolationReport<'a> {
     pub category: Option<Category>,
     /// The violation kinds, comma-separated (`unlisted`, `missing_secure,weak_same_site`, …).
     pub violations: &'a str,
-    /// `fixed`, `stripped`, `blocked`, or `reported` (report-only mode, or `request_cookies = "report"`).
-    pub action: &'static str,
+    /// What was done: fixed, stripped, blocked, or reported (report-only mode, or
+    /// `request_cookies = "report"`).
+    pub action: Action,
     /// `false` when nothing was changed (report-only).
     pub enforced: bool,
     /// The id of the request's scope.
@@ -101,17 +103,7 @@ pub struct ViolationReport<'a> {
 impl ViolationReport<'_> {
     /// The level the policy's `[events]` table gives this report's action.
     pub fn level(&self, events: &Events) -> EventLevel {
-        level_of(events, self.action)
-    }
-}
-
-/// The level the policy's `[events]` table gives `action`.
-pub(crate) fn level_of(events: &Events, action: &str) -> EventLevel {
-    match action {
-        "fixed" => events.fixed,
-        "blocked" => events.blocked,
-        "reported" => events.reported,
-        _ => events.stripped,
+        events.level(self.action)
     }
 }
 
@@ -186,7 +178,7 @@ pub(crate) fn emit(events: &Events, report: &ViolationReport<'_>) {
         cookie.category = category,
         cookie.source = report.source.as_str(),
         violation = report.violations,
-        action = report.action,
+        action = report.action.as_str(),
         enforced = report.enforced,
         scope = report.scope,
         consent.cookie = consent_cookie,
@@ -240,7 +232,7 @@ impl<T: PartialEq + Copy> Shared<T> {
 #[derive(Debug, Clone, Copy)]
 struct RequestGroup<'a> {
     violation: &'a str,
-    action: &'static str,
+    action: Action,
     enforced: bool,
     count: u64,
     names: [&'a [u8]; REQUEST_EVENT_NAMES],
@@ -304,7 +296,7 @@ impl<'a> RequestViolations<'a> {
     pub(crate) fn emit(&self, events: &Events, base: &ViolationReport<'_>) {
         for group in self.groups.iter().flatten() {
             let names = &group.names[..group.named];
-            let level = level_of(events, group.action);
+            let level = events.level(group.action);
             let name = CookieName(names.first().copied().unwrap_or_default());
             let list = NameList(names);
             let category = group.category.get().flatten().map(Category::as_str);
@@ -320,7 +312,7 @@ impl<'a> RequestViolations<'a> {
                 cookie.category = category,
                 cookie.source = CookieSource::Request.as_str(),
                 violation = group.violation,
-                action = group.action,
+                action = group.action.as_str(),
                 enforced = group.enforced,
                 scope = base.scope,
                 consent.cookie = consent_cookie,
@@ -384,21 +376,9 @@ mod tests {
     #[test]
     fn kind_lists_join_on_the_stack_and_spill_past_it() {
         use cookie_warden_core::decision::{Verdict, Violation, ViolationKind};
-        let mut decision = Decision {
-            verdict: Verdict::Strip,
-            name: b"a",
-            rule: None,
-            scope: None,
-            category: None,
-            violations: Vec::new(),
-            rewritten: None,
-            enforced: true,
-        };
+        let mut decision = Decision::new(Verdict::Strip, b"a", true);
         assert_eq!(with_kind_list(&decision, str::to_owned), "");
-        let violation = |kind| Violation {
-            kind,
-            detail: "d".into(),
-        };
+        let violation = |kind| Violation::new(kind, "d");
         decision.violations.push(violation(ViolationKind::Unlisted));
         assert_eq!(with_kind_list(&decision, str::to_owned), "unlisted");
         decision.violations.push(violation(ViolationKind::MissingSecure));
@@ -416,12 +396,11 @@ mod tests {
 
     #[test]
     fn levels_follow_the_events_table() {
-        let events = Events {
-            fixed: EventLevel::Debug,
-            stripped: EventLevel::Error,
-            blocked: EventLevel::Trace,
-            reported: EventLevel::Info,
-        };
+        let mut events = Events::default();
+        events.fixed = EventLevel::Debug;
+        events.stripped = EventLevel::Error;
+        events.blocked = EventLevel::Trace;
+        events.reported = EventLevel::Info;
         let mut report = ViolationReport {
             source: CookieSource::Response,
             decision: None,
@@ -429,7 +408,7 @@ mod tests {
             rule: None,
             category: None,
             violations: "unlisted",
-            action: "fixed",
+            action: Action::Fixed,
             enforced: true,
             scope: None,
             consent: None,
@@ -440,10 +419,10 @@ mod tests {
             status: None,
         };
         for (action, level) in [
-            ("fixed", EventLevel::Debug),
-            ("stripped", EventLevel::Error),
-            ("blocked", EventLevel::Trace),
-            ("reported", EventLevel::Info),
+            (Action::Fixed, EventLevel::Debug),
+            (Action::Stripped, EventLevel::Error),
+            (Action::Blocked, EventLevel::Trace),
+            (Action::Reported, EventLevel::Info),
         ] {
             report.action = action;
             assert_eq!(report.level(&events), level);

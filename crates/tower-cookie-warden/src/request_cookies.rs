@@ -11,6 +11,7 @@
 use std::fmt;
 use std::ops::Range;
 
+use cookie_warden_core::action::Action;
 use cookie_warden_core::consent::ConsentState;
 use cookie_warden_core::cookie_header::{self, CookiePair};
 use cookie_warden_core::decide::RequestCookieAction;
@@ -108,7 +109,7 @@ pub(crate) fn apply(
         rule: None,
         category: None,
         violations: "",
-        action: "reported",
+        action: Action::Reported,
         enforced: false,
         scope: judge.scope(),
         consent: consent_state,
@@ -149,7 +150,7 @@ pub(crate) fn apply(
                 rule: verdict.rule,
                 category: verdict.category,
                 violations: reason.as_str(),
-                action: if strip { "stripped" } else { "reported" },
+                action: if strip { Action::Stripped } else { Action::Reported },
                 enforced: strip,
                 ..base
             };

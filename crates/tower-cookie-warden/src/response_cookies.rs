@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use cookie_warden_core::action::Action;
 use cookie_warden_core::consent::ConsentState;
 use cookie_warden_core::decision::{Decision, Verdict};
 use cookie_warden_core::http_date::ResponseTime;
@@ -84,7 +85,8 @@ impl Pending {
                 rule: None,
                 category: None,
                 violations: "",
-                action: "",
+                // Each report sets its own action.
+                action: Action::Reported,
                 enforced,
                 scope: judge.scope(),
                 consent,
@@ -130,7 +132,7 @@ impl Pending {
 /// Where violation reports go.
 trait ReportSink {
     /// Whether a report with `action` would reach anyone: when not, it is not built.
-    fn wants(&self, action: &'static str) -> bool;
+    fn wants(&self, action: Action) -> bool;
     /// Whether reports must carry the decision whole ([`Decision::rewritten`] included).
     fn reads_decisions(&self) -> bool;
     /// Emits `report`.
@@ -144,8 +146,8 @@ struct Sink<'a> {
 }
 
 impl ReportSink for Sink<'_> {
-    fn wants(&self, action: &'static str) -> bool {
-        self.hook.is_some() || events::may_emit(events::level_of(self.events, action))
+    fn wants(&self, action: Action) -> bool {
+        self.hook.is_some() || events::may_emit(self.events.level(action))
     }
 
     fn reads_decisions(&self) -> bool {
@@ -233,7 +235,11 @@ fn judge_one<'p>(
 ) -> Outcome {
     let Ok(mut decision) = catch_unwind(AssertUnwindSafe(|| decide(value.as_bytes()))) else {
         // Fail closed: a header the core could not judge does not leave.
-        let action = if enforced { "stripped" } else { "reported" };
+        let action = if enforced {
+            Action::Stripped
+        } else {
+            Action::Reported
+        };
         if sink.wants(action) {
             sink.report(&ViolationReport {
                 violations: "internal_error",
@@ -295,9 +301,9 @@ fn judge_one<'p>(
         }
     };
     let action = match (enforced, error) {
-        (false, _) => "reported",
-        (true, Some(_)) => "stripped",
-        (true, None) => decision.verdict.action().unwrap_or("stripped"),
+        (false, _) => Action::Reported,
+        (true, Some(_)) => Action::Stripped,
+        (true, None) => decision.verdict.action().unwrap_or(Action::Stripped),
     };
     if sink.wants(action) {
         events::with_kind_list(&decision, |violations| {
@@ -404,22 +410,14 @@ mod tests {
     use cookie_warden_core::decision::{Violation, ViolationKind};
 
     fn decision<'h>(verdict: Verdict, name: &'h [u8], rewritten: Option<&[u8]>) -> Decision<'static, 'h> {
-        Decision {
-            verdict,
-            name,
-            rule: None,
-            scope: None,
-            category: None,
-            violations: match verdict {
-                Verdict::Allow => Vec::new(),
-                _ => vec![Violation {
-                    kind: ViolationKind::MissingSecure,
-                    detail: "secure".into(),
-                }],
-            },
-            rewritten: rewritten.map(<[u8]>::to_vec),
-            enforced: true,
+        let mut decision = Decision::new(verdict, name, true);
+        if verdict != Verdict::Allow {
+            decision
+                .violations
+                .push(Violation::new(ViolationKind::MissingSecure, "secure"));
         }
+        decision.rewritten = rewritten.map(<[u8]>::to_vec);
+        decision
     }
 
     /// A stand-in for the core: `panic` makes it panic, `badfix` yields a fix that is not a header
@@ -443,7 +441,7 @@ mod tests {
             rule: None,
             category: None,
             violations: "",
-            action: "",
+            action: Action::Reported,
             enforced: true,
             scope: None,
             consent: None,
@@ -462,7 +460,7 @@ mod tests {
     }
 
     impl<F: Fn(&ViolationReport<'_>)> ReportSink for Collect<F> {
-        fn wants(&self, _: &'static str) -> bool {
+        fn wants(&self, _: Action) -> bool {
             true
         }
 
@@ -523,21 +521,21 @@ mod tests {
         assert_eq!(reports[0].0, b"");
         assert_eq!(
             (reports[0].1, reports[0].2.as_str()),
-            ("stripped", "internal_error")
+            (Action::Stripped, "internal_error")
         );
         assert_eq!(
             reports[0].3.as_deref(),
             Some("the policy engine failed on this header")
         );
         assert_eq!(reports[1].0, b"badfix");
-        assert_eq!(reports[1].1, "stripped");
+        assert_eq!(reports[1].1, Action::Stripped);
         assert_eq!(
             reports[1].3.as_deref(),
             Some("the fixed header is not a valid header value")
         );
         assert_eq!(
             (reports[2].0.as_slice(), reports[2].1, reports[2].3.as_deref()),
-            (&b"fix"[..], "fixed", None)
+            (&b"fix"[..], Action::Fixed, None)
         );
     }
 
@@ -575,7 +573,7 @@ mod tests {
             &base(),
             None,
             &sink(|r| {
-                assert_eq!(r.action, "reported");
+                assert_eq!(r.action, Action::Reported);
                 *count.borrow_mut() += 1;
             }),
         );
@@ -642,7 +640,7 @@ mod tests {
                 &Collect {
                     hook,
                     report: |r: &ViolationReport<'_>| {
-                        if r.action == "fixed" {
+                        if r.action == Action::Fixed {
                             assert_eq!(
                                 r.decision.and_then(|d| d.rewritten.is_some().then_some(())),
                                 hook.then_some(()),
@@ -695,6 +693,6 @@ mod tests {
             &sink(|r| actions.borrow_mut().push(r.action)),
         );
         assert!(block);
-        assert_eq!(actions.into_inner(), ["blocked", "fixed"]);
+        assert_eq!(actions.into_inner(), [Action::Blocked, Action::Fixed]);
     }
 }

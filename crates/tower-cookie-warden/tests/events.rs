@@ -275,7 +275,10 @@ async fn a_pair_hiding_others_is_reported_by_its_own_name_and_nothing_of_its_val
         // Every field, and the labels `cookie_warden_violations_total` would carry (with
         // `rule_label = true`): violation kinds, action, scope, source, rule.
         let mut labels: Vec<String> = report.violations.split(',').map(str::to_owned).collect();
-        labels.extend([report.action.to_owned(), report.source.as_str().to_owned()]);
+        labels.extend([
+            report.action.as_str().to_owned(),
+            report.source.as_str().to_owned(),
+        ]);
         labels.extend(report.scope.map(str::to_owned));
         labels.extend(report.rule.map(str::to_owned));
         recorded.lock().unwrap().push((

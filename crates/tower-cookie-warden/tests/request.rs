@@ -58,7 +58,7 @@ async fn exchange(layer: CookieWardenLayer, req: Request<Full<Bytes>>, set_cooki
             report.source,
             String::from_utf8_lossy(report.cookie_name).into_owned(),
             report.violations.to_owned(),
-            report.action,
+            report.action.as_str(),
         ));
     });
     let inner_seen = Arc::clone(&seen);

@@ -51,6 +51,7 @@ impl RequestCookieAction {
 
 /// Why a request cookie should not reach the application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum RequestCookieReason {
     /// No rule matches the name.
     Unlisted,
@@ -83,6 +84,7 @@ impl fmt::Display for RequestCookieReason {
 
 /// The verdict on one request cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RequestCookieVerdict<'p> {
     /// What happens to it.
     pub action: RequestCookieAction,

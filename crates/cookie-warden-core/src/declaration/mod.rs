@@ -34,6 +34,7 @@ pub use view::{CookieEntry, DeclarationView, LifetimeClass, Section, Text};
 
 /// The language of a rendered declaration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Lang {
     /// Swedish (`sv`).
     Sv,

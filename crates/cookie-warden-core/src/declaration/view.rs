@@ -13,6 +13,7 @@ use super::words::Words;
 /// A text and the language it is actually in (a policy text missing in the requested language
 /// falls back to another one, and the HTML page marks it with its own `lang`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Text<'p> {
     /// The text itself, unescaped.
     pub text: Cow<'p, str>,
@@ -89,6 +90,7 @@ impl LifetimeClass {
 
 /// One cookie (or family of cookies) as listed on the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CookieEntry<'p> {
     /// The rule's name as written in the policy.
     pub name: &'p str,
@@ -113,6 +115,7 @@ pub struct CookieEntry<'p> {
 
 /// One part of the site and its cookies.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Section<'p> {
     /// The scope's id; `None` for the section of cookies allowed in every scope.
     pub scope: Option<&'p str>,
@@ -135,6 +138,7 @@ pub struct Section<'p> {
 /// each listing the rules that name that scope, in policy order. A rule naming several scopes
 /// appears in each of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeclarationView<'p> {
     /// The language of the fixed words.
     pub lang: Lang,

@@ -1,6 +1,7 @@
 //! The compiled policy: checked once at load, then shared by every request.
 //!
-//! Build one with [`crate::policy::load::from_figment`] or [`crate::policy::load::from_toml_str`].
+//! Build one with [`crate::policy::load::from_toml_str`], or (with the `figment` feature)
+//! `crate::policy::load::from_figment`.
 //!
 //! ```
 //! use cookie_warden_core::policy::load::from_toml_str;
@@ -63,6 +64,7 @@ impl Lifetime {
 
 /// The typed `[enforcement]` settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EnforcementSettings {
     /// `enforce` or `report-only`.
     pub mode: Mode,
@@ -84,6 +86,7 @@ pub struct EnforcementSettings {
 
 /// The compiled `[consent]` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CompiledConsent {
     /// The consent cookie's name.
     pub cookie: String,
@@ -133,6 +136,7 @@ impl CompiledConsent {
 
 /// One rule with its effective requirements (`[defaults]` applied).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CompiledRule {
     pub(crate) index: usize,
     pub(crate) name: String,

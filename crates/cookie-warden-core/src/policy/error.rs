@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 /// Where a value of the policy came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Source {
     /// A policy file.
     File(PathBuf),
@@ -110,6 +111,7 @@ impl fmt::Display for KeyPath {
 
 /// One problem: where, which key, what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Diagnostic {
     /// Where the offending value came from (file or environment variable).
     pub source: Source,

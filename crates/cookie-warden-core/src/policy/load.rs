@@ -1,6 +1,10 @@
 //! Loading a policy from a figment (a TOML file, then `COOKIE_WARDEN_` environment overrides) or
 //! from TOML text, reporting *every* problem with its source, key path and reason.
 //!
+//! [`from_toml_str`] needs no figment: without the crate's default `figment` feature it is the
+//! way in, with the same checks and the same messages (`from_figment` and `with_env_overrides`
+//! exist only with the feature).
+//!
 //! **Environment overrides** ([`with_env_overrides`]): a variable overrides the policy only when
 //! its name, after `COOKIE_WARDEN_`, holds `__` (the separator between keys):
 //! `COOKIE_WARDEN_ENFORCEMENT__MODE=report-only` sets `[enforcement] mode`, and the rooted form
@@ -39,17 +43,23 @@
 //! assert!(text.contains("bad.toml: cookie[0].lifetime: invalid lifetime"), "{text}");
 //! ```
 
-use figment::providers::{Env, Format, Toml};
-use figment::value::{Dict, Num, Tag, Value};
-use figment::{Figment, error::Kind};
+use std::collections::BTreeMap;
+
+#[cfg(feature = "figment")]
+use figment::Figment;
+#[cfg(feature = "figment")]
+use figment::providers::Env;
+use serde::Deserialize;
 
 use crate::policy::compile::{Finding, Findings, compile};
 use crate::policy::compiled::CompiledPolicy;
 use crate::policy::error::{Diagnostic, KeyPath, KeySegment, Lint, PolicyErrors, Source};
 use crate::policy::model::PolicyFile;
+use crate::policy::tree::{Problem, Tree};
 
 /// A policy that loaded, and the lint warnings found on the way.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Loaded {
     /// The compiled policy.
     pub policy: CompiledPolicy,
@@ -89,6 +99,7 @@ pub fn is_env_override(name: &str) -> bool {
 /// environment replaces the file's, so a list never widens by accident.
 ///
 /// The variables are read when the figment is extracted, not here.
+#[cfg(feature = "figment")]
 pub fn with_env_overrides(figment: Figment) -> Figment {
     let nested = Env::prefixed(ENV_PREFIX)
         .filter(|rest| {
@@ -109,16 +120,24 @@ fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> 
 /// How many structural errors are collected before giving up (each needs another pass).
 const MAX_STRUCTURE_ERRORS: usize = 200;
 
-/// Loads a policy from TOML text; `name` stands for the source in messages.
+/// Loads a policy from TOML text; `name` stands for the source in messages. Needs no figment:
+/// the checks and messages are those of `from_figment`.
 pub fn from_toml_str(name: &str, text: &str) -> Result<Loaded, PolicyErrors> {
-    load(
-        &Figment::from(Toml::string(text)),
-        &Source::Named(name.to_owned()),
-    )
+    let source = Source::Named(name.to_owned());
+    match Tree::from_toml(text) {
+        Ok(tree) => load(tree, &|_| source.clone(), &source),
+        // A TOML syntax error: nothing to walk.
+        Err(err) => Err(PolicyErrors::new(vec![Diagnostic {
+            source,
+            key: KeyPath::root(),
+            message: clip_long_lines(&lowercase_first(&err.to_string())),
+        }])),
+    }
 }
 
 /// Loads a policy from a figment (usually `Toml::file_exact(path)` passed through
 /// [`with_env_overrides`]).
+#[cfg(feature = "figment")]
 pub fn from_figment(figment: &Figment) -> Result<Loaded, PolicyErrors> {
     // An error no provider owns (a key missing from an empty file) names the figment's file.
     let fallback = figment
@@ -128,10 +147,6 @@ pub fn from_figment(figment: &Figment) -> Result<Loaded, PolicyErrors> {
             _ => None,
         })
         .unwrap_or_else(|| Source::Named("policy".to_owned()));
-    load(figment, &fallback)
-}
-
-fn load(figment: &Figment, fallback: &Source) -> Result<Loaded, PolicyErrors> {
     let merged = match figment.find_value("") {
         Ok(value) => value,
         Err(err) => {
@@ -161,13 +176,22 @@ fn load(figment: &Figment, fallback: &Source) -> Result<Loaded, PolicyErrors> {
             return Err(PolicyErrors::new(errors));
         }
     };
-
     let sources = Sources {
         figment,
         merged: &merged,
-        fallback,
+        fallback: &fallback,
     };
-    let mut working = merged.clone();
+    load(Tree::from(&merged), &|key| sources.of(key), &fallback)
+}
+
+/// Checks and compiles the policy in `tree`; `source_of` names where the value at a key path came
+/// from, `fallback` the source of a problem that concerns no key.
+fn load(
+    tree: Tree,
+    source_of: &dyn Fn(&KeyPath) -> Source,
+    fallback: &Source,
+) -> Result<Loaded, PolicyErrors> {
+    let mut working = tree;
     let mut set_aside: Vec<KeyPath> = Vec::new();
     let mut errors: Vec<Diagnostic> = Vec::new();
     // Each pass sets at least one key aside or fills one in; the cap only guards against a bug.
@@ -177,22 +201,19 @@ fn load(figment: &Figment, fallback: &Source) -> Result<Loaded, PolicyErrors> {
         if passes > 4 * MAX_STRUCTURE_ERRORS {
             break None;
         }
-        match working.deserialize::<PolicyFile>() {
+        match PolicyFile::deserialize(working.deserializer()) {
             Ok(file) => break Some(file),
-            Err(err) => {
-                let mut progressed = false;
-                for e in err {
-                    let base = KeyPath::from_figment(&e.path);
-                    let (key, message) = describe(&base, &e.kind);
-                    if !set_aside.iter().any(|p| key.starts_with(p)) {
-                        errors.push(Diagnostic {
-                            source: sources.of(&key),
-                            key: key.clone(),
-                            message,
-                        });
-                    }
-                    progressed |= set_aside_key(&mut working, &key, &e.kind, &mut set_aside);
+            Err(e) => {
+                let base = KeyPath::from_figment(&e.path);
+                let (key, message) = describe(&base, &e.problem);
+                if !set_aside.iter().any(|p| key.starts_with(p)) {
+                    errors.push(Diagnostic {
+                        source: source_of(&key),
+                        key: key.clone(),
+                        message,
+                    });
                 }
+                let progressed = set_aside_key(&mut working, &key, &e.problem, &mut set_aside);
                 if !progressed || errors.len() >= MAX_STRUCTURE_ERRORS {
                     break None;
                 }
@@ -204,7 +225,7 @@ fn load(figment: &Figment, fallback: &Source) -> Result<Loaded, PolicyErrors> {
     let policy = file.and_then(|file| compile(file, &mut findings));
     let keep = |key: &KeyPath| !set_aside.iter().any(|p| key.starts_with(p));
     let diagnostic = |finding: Finding| Diagnostic {
-        source: sources.of(finding.cause.as_ref().unwrap_or(&finding.key)),
+        source: source_of(finding.cause.as_ref().unwrap_or(&finding.key)),
         key: finding.key,
         message: finding.message,
     };
@@ -230,31 +251,31 @@ fn load(figment: &Figment, fallback: &Source) -> Result<Loaded, PolicyErrors> {
 }
 
 /// The key an error concerns and a lowercase message that names the offending input.
-fn describe(base: &KeyPath, kind: &Kind) -> (KeyPath, String) {
+fn describe(base: &KeyPath, problem: &Problem) -> (KeyPath, String) {
     // Figment's path of an unknown or missing key may or may not end with the key itself.
     let with = |field: &str| match base.segments().last() {
         Some(KeySegment::Key(last)) if last == field => base.clone(),
         _ => base.key(field),
     };
-    match kind {
-        Kind::UnknownField(field, expected) => (
+    match problem {
+        Problem::UnknownField(field, expected) => (
             with(field),
             format!("unknown key `{field}` (expected one of: {})", expected.join(", ")),
         ),
-        Kind::MissingField(field) => (with(field), format!("missing key `{field}`")),
-        Kind::DuplicateField(field) => (with(field), format!("duplicate key `{field}`")),
-        Kind::UnknownVariant(found, expected) => (
+        Problem::MissingField(field) => (with(field), format!("missing key `{field}`")),
+        Problem::DuplicateField(field) => (with(field), format!("duplicate key `{field}`")),
+        Problem::UnknownVariant(found, expected) => (
             base.clone(),
             format!(
                 "unknown value `{found}` (expected one of: {})",
                 expected.join(", ")
             ),
         ),
-        Kind::InvalidType(found, expected) => (
+        Problem::InvalidType(found, expected) => (
             base.clone(),
             format!("wrong type: found {found}, expected {expected}"),
         ),
-        Kind::InvalidValue(found, expected) => (
+        Problem::InvalidValue(found, expected) => (
             base.clone(),
             format!("invalid value: found {found}, expected {expected}"),
         ),
@@ -301,7 +322,7 @@ fn lowercase_first(text: &str) -> String {
 
 /// Sets the offending key aside so the next pass can look further. Returns `false` when nothing
 /// could be changed (the loop then stops).
-fn set_aside_key(working: &mut Value, key: &KeyPath, kind: &Kind, set_aside: &mut Vec<KeyPath>) -> bool {
+fn set_aside_key(working: &mut Tree, key: &KeyPath, problem: &Problem, set_aside: &mut Vec<KeyPath>) -> bool {
     let segments = key.segments();
     // An error inside an array element of a plain list (`hosts[1]`): set the whole list aside,
     // so that later indices keep their meaning.
@@ -310,7 +331,7 @@ fn set_aside_key(working: &mut Value, key: &KeyPath, kind: &Kind, set_aside: &mu
         _ => segments.len(),
     };
     let target = KeyPath::from_segments(&segments[..cut]);
-    if let Kind::MissingField(field) = kind {
+    if let Problem::MissingField(field) = problem {
         // A required key is missing or was set aside: put a placeholder of the right type in, so
         // the rest of its table can be checked; the placeholder's own checks are skipped.
         let Some(placeholder) = placeholder_for(field) else {
@@ -319,7 +340,7 @@ fn set_aside_key(working: &mut Value, key: &KeyPath, kind: &Kind, set_aside: &mu
         let Some(parent) = value_at_mut(working, &segments[..segments.len() - 1]) else {
             return false;
         };
-        let Value::Dict(_, dict) = parent else {
+        let Tree::Table(dict) = parent else {
             return false;
         };
         if dict.contains_key(field.as_ref()) {
@@ -338,10 +359,10 @@ fn set_aside_key(working: &mut Value, key: &KeyPath, kind: &Kind, set_aside: &mu
         return false;
     };
     let removed = match (parent, last) {
-        (Value::Dict(_, dict), KeySegment::Key(k)) => dict.remove(k).is_some(),
-        (Value::Array(_, items), KeySegment::Index(i)) if *i < items.len() => {
+        (Tree::Table(dict), KeySegment::Key(k)) => dict.remove(k).is_some(),
+        (Tree::Array(items), KeySegment::Index(i)) if *i < items.len() => {
             // An element of an array of tables that is not a table: replace it with an empty table.
-            items[*i] = Value::Dict(Tag::Default, Dict::new());
+            items[*i] = Tree::Table(BTreeMap::new());
             true
         }
         _ => false,
@@ -353,39 +374,38 @@ fn set_aside_key(working: &mut Value, key: &KeyPath, kind: &Kind, set_aside: &mu
 }
 
 /// A value of the right type for each required key of the model.
-fn placeholder_for(field: &str) -> Option<Value> {
+fn placeholder_for(field: &str) -> Option<Tree> {
     match field {
-        "version" => Some(Value::Num(Tag::Default, Num::U32(1))),
+        "version" => Some(Tree::Unsigned(1)),
         // Not a valid cookie name or pattern, so it can never collide with a real one.
-        "name" | "id" | "cookie" => Some(Value::from("=missing")),
-        "lifetime" => Some(Value::from("session")),
-        "hosts" => Some(Value::Array(
-            Tag::Default,
-            vec![Value::from("placeholder.invalid")],
-        )),
+        "name" | "id" | "cookie" => Some(Tree::String("=missing".to_owned())),
+        "lifetime" => Some(Tree::String("session".to_owned())),
+        "hosts" => Some(Tree::Array(vec![Tree::String("placeholder.invalid".to_owned())])),
         _ => None,
     }
 }
 
-fn value_at_mut<'v>(value: &'v mut Value, segments: &[KeySegment]) -> Option<&'v mut Value> {
+fn value_at_mut<'v>(value: &'v mut Tree, segments: &[KeySegment]) -> Option<&'v mut Tree> {
     let mut current = value;
     for segment in segments {
         current = match (current, segment) {
-            (Value::Dict(_, dict), KeySegment::Key(k)) => dict.get_mut(k)?,
-            (Value::Array(_, items), KeySegment::Index(i)) => items.get_mut(*i)?,
+            (Tree::Table(dict), KeySegment::Key(k)) => dict.get_mut(k)?,
+            (Tree::Array(items), KeySegment::Index(i)) => items.get_mut(*i)?,
             _ => return None,
         };
     }
     Some(current)
 }
 
-/// Finds where a key's value came from.
+/// Finds where a key's value came from, in a figment.
+#[cfg(feature = "figment")]
 struct Sources<'a> {
     figment: &'a Figment,
-    merged: &'a Value,
+    merged: &'a figment::value::Value,
     fallback: &'a Source,
 }
 
+#[cfg(feature = "figment")]
 impl Sources<'_> {
     /// The source of the deepest value on `key`'s path that exists.
     fn of(&self, key: &KeyPath) -> Source {
@@ -393,6 +413,7 @@ impl Sources<'_> {
         let mut tag = current.tag();
         let mut depth = 0;
         for segment in key.segments() {
+            use figment::value::Value;
             let next = match (current, segment) {
                 (Value::Dict(_, dict), KeySegment::Key(k)) => dict.get(k),
                 (Value::Array(_, items), KeySegment::Index(i)) => items.get(*i),

@@ -361,10 +361,10 @@ impl NameMatcher {
                     best_here = id;
                 }
             });
-            if let Some(rules) = patterns.rules.get(best_here) {
-                if let Some(&rule) = rules.iter().find(|&&r| applies(r)) {
-                    return Found::Applies(rule);
-                }
+            if let Some(rules) = patterns.rules.get(best_here)
+                && let Some(&rule) = rules.iter().find(|&&r| applies(r))
+            {
+                return Found::Applies(rule);
             }
             if not_here.is_none() {
                 not_here = patterns

@@ -1,7 +1,8 @@
 //! The policy: the file's model, its validation, and the compiled form used to decide.
 //!
 //! - [`model`]: the file as written (serde types, `deny_unknown_fields`);
-//! - [`load`]: figment (or TOML text) → every error with its source and key path, or a
+//! - [`load`]: TOML text (or, with the `figment` feature, a figment) → every error with its
+//!   source and key path, or a
 //!   [`CompiledPolicy`] plus lint warnings;
 //! - [`compile`]: what is checked, what is linted;
 //! - [`duration`]: `30m`, `1h`, `400d`, `12 months`;
@@ -17,8 +18,11 @@ mod matcher;
 pub mod model;
 pub mod name;
 mod scopes;
+mod tree;
 
 pub use compiled::{CompiledConsent, CompiledPolicy, CompiledRule, EnforcementSettings, Lifetime, NameMatch};
 pub use error::{Diagnostic, KeyPath, Lint, PolicyErrors, Source};
-pub use load::{Loaded, from_figment, from_toml_str};
+#[cfg(feature = "figment")]
+pub use load::from_figment;
+pub use load::{Loaded, from_toml_str};
 pub use scopes::ScopeId;

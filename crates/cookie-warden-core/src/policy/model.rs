@@ -10,12 +10,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::action::Action;
+
 /// Text in several languages, keyed by language code (`sv`, `en`, …).
 pub type Localized = BTreeMap<String, String>;
 
 /// A whole policy file, as written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct PolicyFile {
     /// The format version; only `1` exists.
     pub version: u32,
@@ -48,6 +51,7 @@ pub struct PolicyFile {
 /// `[enforcement]`: how violations are acted on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
 pub struct Enforcement {
     /// `enforce`, or `report-only` (decide and trace, change nothing).
     pub mode: Mode,
@@ -117,6 +121,7 @@ pub enum Noncompliant {
 /// `enforcement.deletions`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Deletions {
     /// A deletion of any name passes unchanged: logging out must always work.
     Allow,
@@ -139,6 +144,7 @@ pub enum RequestCookies {
 /// `[defaults]`: what every rule requires unless it says otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
 pub struct Defaults {
     /// `Secure` must be set.
     pub secure: bool,
@@ -175,6 +181,7 @@ pub enum SameSiteMin {
 /// `[[scope]]`: a part of the site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Scope {
     /// The id rules refer to.
     pub id: String,
@@ -198,6 +205,7 @@ fn root_path() -> Vec<String> {
 /// `[[cookie]]`: one cookie, or a family of cookies named by a pattern.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct CookieRule {
     /// An exact name, a glob with `*`, or a template with `{placeholder}`s.
     pub name: String,
@@ -272,6 +280,7 @@ impl Category {
 /// `[consent]`: how the visitor's consent is read from a cookie.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Consent {
     /// The name of the consent cookie.
     pub cookie: String,
@@ -310,6 +319,7 @@ pub enum ConsentFormat {
 /// `[declaration]`: the public cookie page.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Declaration {
     /// Where the proxy serves the rendered page (`/cookies`); `None`: not served.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -329,8 +339,31 @@ pub struct Declaration {
 }
 
 /// `[events]`: the level of the tracing event for each action.
+///
+/// Like every table of the file it may grow, so code outside this crate starts from
+/// [`Events::default`] (or the file) and sets fields; a struct literal does not compile:
+///
+/// ```compile_fail
+/// use cookie_warden_core::policy::model::{EventLevel, Events};
+///
+/// let events = Events {
+///     fixed: EventLevel::Info,
+///     stripped: EventLevel::Warn,
+///     blocked: EventLevel::Warn,
+///     reported: EventLevel::Warn,
+/// };
+/// ```
+///
+/// ```
+/// use cookie_warden_core::policy::model::{EventLevel, Events};
+///
+/// let mut events = Events::default();
+/// events.fixed = EventLevel::Debug;
+/// assert_eq!(events.stripped, EventLevel::Warn);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
 pub struct Events {
     /// A fixed header.
     pub fixed: EventLevel,
@@ -340,6 +373,27 @@ pub struct Events {
     pub blocked: EventLevel,
     /// A violation seen in report-only mode.
     pub reported: EventLevel,
+}
+
+impl Events {
+    /// The level this table gives `action`.
+    ///
+    /// ```
+    /// use cookie_warden_core::action::Action;
+    /// use cookie_warden_core::policy::model::{EventLevel, Events};
+    ///
+    /// let events = Events::default();
+    /// assert_eq!(events.level(Action::Fixed), EventLevel::Info);
+    /// assert_eq!(events.level(Action::Stripped), EventLevel::Warn);
+    /// ```
+    pub fn level(&self, action: Action) -> EventLevel {
+        match action {
+            Action::Fixed => self.fixed,
+            Action::Stripped => self.stripped,
+            Action::Blocked => self.blocked,
+            Action::Reported => self.reported,
+        }
+    }
 }
 
 impl Default for Events {
@@ -372,6 +426,7 @@ pub enum EventLevel {
 /// `[metrics]`: what metrics may carry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
 pub struct Metrics {
     /// Label violation counters with the cookie's rule (bounded by the policy). Off by default.
     pub rule_label: bool,

@@ -12,6 +12,7 @@
 /// Each flag's documentation says whether the canonical form ([`super::SetCookie::write_canonical`])
 /// removes the difference. Flags are computed for rejected lines too.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Ambiguities {
     /// The last Max-Age attribute (of those ≤ 1024 bytes) is not valid per §5.6.2 (empty, not a
     /// number, `+N`, …) while an earlier Max-Age attribute was valid. The draft keeps the earlier

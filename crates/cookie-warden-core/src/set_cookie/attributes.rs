@@ -11,6 +11,7 @@ pub const MAX_ATTRIBUTE_VALUE_LEN: usize = 1024;
 
 /// An attribute name as §5.6 recognises it (case-insensitive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AttributeKind {
     /// `Expires`
     Expires,
@@ -157,6 +158,7 @@ pub(crate) fn split_cookie_av(bytes: &[u8], from: usize) -> (&[u8], &[u8], usize
 /// 1024 bytes are ignored by browsers before their name is looked at: they count only in
 /// [`AttributeCounts::oversize`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct AttributeCounts {
     /// `Expires` attributes (valid or not).
     pub expires: u16,
@@ -216,6 +218,7 @@ impl AttributeCounts {
 
 /// One attribute exactly as written (name and value trimmed of space and tab only).
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RawAttribute<'h> {
     /// The name as written (any case).
     pub name: &'h [u8],

@@ -16,6 +16,7 @@ use std::fmt;
 
 /// Why a cookie date does not parse. Browsers ignore such an `Expires` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DateError {
     /// A time, day of month, month or year is missing, or a field is out of range.
     Invalid,
@@ -140,7 +141,7 @@ pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 /// The number of days in `month` of `year` (proleptic Gregorian).
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -282,17 +283,17 @@ pub(crate) fn parse_cookie_date_full(input: &[u8]) -> Result<i64, DateError> {
             }
             continue;
         }
-        if found.time.is_none() {
-            if let Some(hms) = parse_time(token) {
-                found.time = Some(hms);
-                continue;
-            }
+        if found.time.is_none()
+            && let Some(hms) = parse_time(token)
+        {
+            found.time = Some(hms);
+            continue;
         }
-        if found.day_of_month.is_none() {
-            if let Some((day, _)) = leading_digits(token, 1, 2) {
-                found.day_of_month = Some(day);
-                continue;
-            }
+        if found.day_of_month.is_none()
+            && let Some((day, _)) = leading_digits(token, 1, 2)
+        {
+            found.day_of_month = Some(day);
+            continue;
         }
         if found.year.is_none() {
             if let Some((y, _)) = leading_digits(token, 2, 4) {

@@ -119,6 +119,7 @@ pub enum Expiry {
 /// [`SetCookie::rejection`] is set, the browser drops the line and the other fields only say what
 /// the parse got as far as it went.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SetCookie<'h> {
     /// The cookie name, trimmed of space and tab; empty for a nameless cookie.
     pub name: &'h [u8],

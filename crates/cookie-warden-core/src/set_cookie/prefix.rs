@@ -14,6 +14,7 @@ use super::bytes::starts_with_ignore_case;
 
 /// A cookie name prefix that browsers enforce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CookiePrefix {
     /// `__Secure-`: the cookie must be `Secure` (and so come from a secure origin).
     Secure,

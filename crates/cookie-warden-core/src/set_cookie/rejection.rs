@@ -8,6 +8,7 @@ use std::fmt;
 /// Only the first reason found is reported, in the order the draft's algorithm checks them (the
 /// order of the variants below). No variant carries any part of the header: a reason is safe to log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Rejection {
     /// §5.6 step 1: the line holds a control byte (`%x00-08 / %x0A-1F / %x7F`; a tab is allowed).
     ControlCharacter,

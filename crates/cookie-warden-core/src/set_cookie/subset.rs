@@ -110,6 +110,7 @@ use crate::http_date::{ResponseTime, parse_strict_imf_fixdate};
 
 /// The first rule of the proven subset that a header breaks (see the [module docs](self)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Outside {
     /// A browser drops the line.
     Rejected,

@@ -39,6 +39,7 @@ use std::io::Write as _;
 
 use anstyle::{AnsiColor, Style};
 use anyhow::Result;
+use cookie_warden_core::action::Action;
 use cookie_warden_core::cookie_header;
 use cookie_warden_core::decision::{Decision, Verdict};
 use cookie_warden_core::policy::CompiledPolicy;
@@ -355,14 +356,10 @@ impl Report {
     }
 }
 
-/// The page's colour class of a verdict.
+/// The page's colour class of a verdict: `allow`, else the action enforcing it takes (the
+/// classes the report page colours its actions with).
 fn verdict_class(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Allow => "allow",
-        Verdict::Fix => "fixed",
-        Verdict::Strip => "stripped",
-        Verdict::Block => "blocked",
-    }
+    verdict.action().map_or("allow", Action::as_str)
 }
 
 /// Pads each cell to its column's width; the first cell carries `style`.

@@ -12,7 +12,7 @@ pub(super) fn text_or_hex(bytes: &[u8]) -> (Option<String>, Option<String>) {
 /// Pairs of hex digits (either case) → bytes; `None` for anything else.
 pub(super) fn hex_decode(text: &str) -> Option<Vec<u8>> {
     let digits = text.as_bytes();
-    if digits.len() % 2 != 0 || !digits.iter().all(u8::is_ascii_hexdigit) {
+    if !digits.len().is_multiple_of(2) || !digits.iter().all(u8::is_ascii_hexdigit) {
         return None;
     }
     let nibble = |d: u8| char::from(d).to_digit(16).map_or(0, |n| n as u8);

@@ -91,11 +91,11 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        if let Some((area, uri)) = route(&self.areas, request.uri()) {
-            if let Ok(host) = HeaderValue::from_str(&area.host) {
-                request.headers_mut().insert(header::HOST, host);
-                *request.uri_mut() = uri;
-            }
+        if let Some((area, uri)) = route(&self.areas, request.uri())
+            && let Ok(host) = HeaderValue::from_str(&area.host)
+        {
+            request.headers_mut().insert(header::HOST, host);
+            *request.uri_mut() = uri;
         }
         self.inner.call(request)
     }

@@ -68,12 +68,12 @@ where
                 out.write_str(span.metadata().name())?;
                 seen = true;
                 let extensions = span.extensions();
-                if let Some(fields) = extensions.get::<FormattedFields<N>>() {
-                    if !fields.is_empty() {
-                        out.write_char('{')?;
-                        out.write_str(fields)?;
-                        out.write_char('}')?;
-                    }
+                if let Some(fields) = extensions.get::<FormattedFields<N>>()
+                    && !fields.is_empty()
+                {
+                    out.write_char('{')?;
+                    out.write_str(fields)?;
+                    out.write_char('}')?;
                 }
                 out.write_char(':')?;
             }

@@ -14,13 +14,11 @@
 
 use std::borrow::Cow;
 
+use cookie_warden_core::action::Action;
 use serde::Deserialize;
 
 /// The fixed message of every violation event.
 pub(crate) const VIOLATION_MESSAGE: &str = "cookie policy violation";
-
-/// The actions, in the order the report counts them.
-pub(crate) const ACTIONS: [&str; 4] = ["fixed", "stripped", "blocked", "reported"];
 
 /// The fields of a log line that `report` reads.
 #[derive(Debug, Deserialize)]
@@ -57,12 +55,12 @@ pub(crate) struct LogLine<'a> {
     pub(crate) digest: Option<Cow<'a, str>>,
 }
 
-/// A violation event, checked: its action is one of [`ACTIONS`].
+/// A violation event, checked: its action is an [`Action`]'s name.
 #[derive(Debug)]
 pub(crate) struct Violation<'l, 'a> {
     pub(crate) line: &'l LogLine<'a>,
-    /// Index into [`ACTIONS`].
-    pub(crate) action: usize,
+    /// What was done.
+    pub(crate) action: Action,
     /// How many cookies it covers (at least 1).
     pub(crate) count: u64,
     /// Unix seconds, when the timestamp could be read.
@@ -75,7 +73,7 @@ impl<'a> LogLine<'a> {
         if self.message.as_deref() != Some(VIOLATION_MESSAGE) {
             return None;
         }
-        let action = ACTIONS.iter().position(|a| Some(*a) == self.action.as_deref())?;
+        let action = self.action.as_deref()?.parse::<Action>().ok()?;
         let count = self.cookie_count.or(self.count).unwrap_or(1);
         let time = self
             .timestamp
@@ -116,13 +114,16 @@ mod tests {
         let line = r#"{"timestamp":"2026-12-03T04:52:27.183733Z","level":"WARN","message":"cookie policy violation","cookie.name":"_ga","cookie.source":"response","violation":"unlisted","action":"stripped","enforced":true,"scope":"login","http.request.method":"GET","url.path":"/irj/","server.address":"minasidor.fora.se","http.response.status_code":200,"target":"cookie_warden"}"#;
         let parsed: LogLine<'_> = serde_json::from_str(line).unwrap();
         let v = parsed.violation().unwrap();
-        assert_eq!((v.action, v.count, v.time), (1, 1, Some(1_796_273_547)));
+        assert_eq!(
+            (v.action, v.count, v.time),
+            (Action::Stripped, 1, Some(1_796_273_547))
+        );
         assert_eq!((parsed.side(), parsed.display_name()), ("response", "_ga"));
 
         let aggregated = r#"{"message":"cookie policy violation","cookie.name":"a","cookie.names":"a,b","cookie.count":7,"cookie.source":"request","action":"reported"}"#;
         let parsed: LogLine<'_> = serde_json::from_str(aggregated).unwrap();
         let v = parsed.violation().unwrap();
-        assert_eq!((v.action, v.count, v.time), (3, 7, None));
+        assert_eq!((v.action, v.count, v.time), (Action::Reported, 7, None));
         assert_eq!((parsed.side(), parsed.display_name()), ("request", "a,b"));
 
         let other: LogLine<'_> = serde_json::from_str(r#"{"message":"demo listening"}"#).unwrap();

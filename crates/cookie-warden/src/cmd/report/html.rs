@@ -1,8 +1,8 @@
 //! `report --format html`: the report as one self-contained page (see [`crate::page`]).
 
+use cookie_warden_core::action::Action;
 use maud::{Markup, html};
 
-use super::event::ACTIONS;
 use super::json::{Actions, Keyed, Report};
 use crate::page::chart::{self, Bar, Size};
 use crate::page::{self, kinds, number};
@@ -28,7 +28,8 @@ pub(crate) fn render(report: &Report) -> String {
         list.join(", ")
     };
     let skipped = report.skipped.not_json + report.skipped.not_violation;
-    let by_action = report.by_action.as_array();
+    let by_action = report.by_action;
+    let actions = Action::ALL.map(Action::as_str);
     let bucket = report.timeline.bucket.unwrap_or("hour");
     let body = html! {
         h1 { "Cookie policy violations" }
@@ -39,10 +40,10 @@ pub(crate) fn render(report: &Report) -> String {
             (page::cards([
                 ("Time range (UTC)", range),
                 ("Violations", number(report.violations)),
-                ("Fixed", number(by_action[0])),
-                ("Stripped", number(by_action[1])),
-                ("Blocked", number(by_action[2])),
-                ("Reported", number(by_action[3])),
+                ("Fixed", number(by_action.get(Action::Fixed))),
+                ("Stripped", number(by_action.get(Action::Stripped))),
+                ("Blocked", number(by_action.get(Action::Blocked))),
+                ("Reported", number(by_action.get(Action::Reported))),
                 ("Policy digests", digests),
                 ("Lines skipped", number(skipped)),
             ]))
@@ -61,14 +62,14 @@ pub(crate) fn render(report: &Report) -> String {
             } @else {
                 figure {
                     @let bars: Vec<Bar> = report.timeline.buckets.iter().map(|b| Bar { label: b.label.clone(), counts: b.by_action.as_array().to_vec() }).collect();
-                    (chart::stacked_bars(&format!("Violations per {bucket}, stacked by action"), &ACTIONS, &bars, Size::Full))
-                    figcaption { "Violations per " (bucket) " (UTC), stacked by action." (page::legend(ACTIONS)) }
+                    (chart::stacked_bars(&format!("Violations per {bucket}, stacked by action"), &actions, &bars, Size::Full))
+                    figcaption { "Violations per " (bucket) " (UTC), stacked by action." (page::legend(actions)) }
                 }
                 details {
                     summary { "The chart's numbers" }
                     div.scroll { table {
                         caption { "Violations per " (bucket) " by action" }
-                        thead { tr { th scope="col" { (bucket) " (UTC)" } @for a in ACTIONS { th.n scope="col" { (a) } } } }
+                        thead { tr { th scope="col" { (bucket) " (UTC)" } @for a in actions { th.n scope="col" { (a) } } } }
                         tbody { @for b in &report.timeline.buckets {
                             tr { th scope="row" { (b.label) } @for n in b.by_action.as_array() { td.n { (number(n)) } } }
                         } }
@@ -115,7 +116,7 @@ pub(crate) fn render(report: &Report) -> String {
                 section.cookie id=(format!("cookie-{i}")) aria-labelledby=(format!("cookie-{i}-name")) {
                     h3 id=(format!("cookie-{i}-name")) { (name_or_nameless(&c.name)) }
                     p { (number(c.count)) " violation(s): "
-                        @for (j, (a, n)) in ACTIONS.iter().zip(c.by_action.as_array()).filter(|(_, n)| *n > 0).enumerate() {
+                        @for (j, (a, n)) in actions.iter().zip(c.by_action.as_array()).filter(|(_, n)| *n > 0).enumerate() {
                             @if j > 0 { ", " } (number(n)) " " (a)
                         }
                         "; rule " @match &c.rule { Some(rule) => code { (rule) }, None => "none (unlisted)" }
@@ -123,7 +124,7 @@ pub(crate) fn render(report: &Report) -> String {
                     @if !c.timeline.is_empty() {
                         @let bars: Vec<Bar> = report.timeline.buckets.iter().zip(&c.timeline).map(|(b, n)| Bar { label: b.label.clone(), counts: n.as_array().to_vec() }).collect();
                         figure {
-                            (chart::stacked_bars(&format!("Violations of {} per {bucket}", name_or_nameless(&c.name)), &ACTIONS, &bars, Size::Small))
+                            (chart::stacked_bars(&format!("Violations of {} per {bucket}", name_or_nameless(&c.name)), &actions, &bars, Size::Small))
                             figcaption { "Per " (bucket) ", from " (c.first_seen.as_deref().unwrap_or("–")) " to " (c.last_seen.as_deref().unwrap_or("–")) "." }
                         }
                     }
@@ -152,7 +153,7 @@ fn keyed_table(
                     th scope="col" { (key) }
                     @if with_meaning { th scope="col" { "What it means" } }
                     th.n scope="col" { "Count" }
-                    @for a in ACTIONS { th.n scope="col" { (a) } }
+                    @for a in Action::ALL { th.n scope="col" { (a.as_str()) } }
                 } }
                 tbody { @for row in rows {
                     tr {

@@ -1,6 +1,7 @@
 //! `report --format json`: the report as one JSON document; the schema is in the docs of
 //! `cmd/report.rs`. The HTML page is drawn from the same document, so the two always agree.
 
+use cookie_warden_core::action::Action;
 use serde::Serialize;
 
 use super::tally::{ByAction, Row, Tally};
@@ -51,20 +52,31 @@ pub(crate) struct Actions {
 }
 
 impl From<ByAction> for Actions {
-    fn from([fixed, stripped, blocked, reported]: ByAction) -> Self {
+    fn from(counts: ByAction) -> Self {
+        let count = |action: Action| counts[action.index()];
         Actions {
-            fixed,
-            stripped,
-            blocked,
-            reported,
+            fixed: count(Action::Fixed),
+            stripped: count(Action::Stripped),
+            blocked: count(Action::Blocked),
+            reported: count(Action::Reported),
         }
     }
 }
 
 impl Actions {
-    /// Back in [`super::event::ACTIONS`] order.
+    /// The count of `action`.
+    pub(crate) fn get(self, action: Action) -> u64 {
+        match action {
+            Action::Fixed => self.fixed,
+            Action::Stripped => self.stripped,
+            Action::Blocked => self.blocked,
+            Action::Reported => self.reported,
+        }
+    }
+
+    /// Back in [`Action::ALL`] order.
     pub(crate) fn as_array(self) -> ByAction {
-        [self.fixed, self.stripped, self.blocked, self.reported]
+        Action::ALL.map(|action| self.get(action))
     }
 }
 

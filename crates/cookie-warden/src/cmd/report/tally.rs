@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use cookie_warden_core::action::Action;
+
 use super::event::{LogLine, Violation};
 
 /// How many example paths each cookie keeps.
@@ -18,8 +20,8 @@ const MAX_COOKIE_SCOPES: usize = 20;
 /// The row a value past its table's cap is counted under.
 pub(crate) const OTHER: &str = "(other)";
 
-/// Counts per action, in [`ACTIONS`](super::event::ACTIONS) order.
-pub(crate) type ByAction = [u64; 4];
+/// Counts per action, indexed by [`Action::index`] (the order of [`Action::ALL`]).
+pub(crate) type ByAction = [u64; Action::ALL.len()];
 
 /// One cookie's counts.
 #[derive(Debug, Default)]
@@ -99,12 +101,12 @@ impl Tally {
         let (action, n) = (v.action, v.count);
         self.events += 1;
         self.violations += n;
-        self.by_action[action] += n;
+        self.by_action[action.index()] += n;
         match v.time {
             Some(t) => {
                 self.first = Some(self.first.map_or(t, |f| f.min(t)));
                 self.last = Some(self.last.map_or(t, |l| l.max(t)));
-                self.hours.entry(t.div_euclid(3600)).or_default()[action] += n;
+                self.hours.entry(t.div_euclid(3600)).or_default()[action.index()] += n;
             }
             None => self.without_time += 1,
         }
@@ -132,11 +134,11 @@ impl Tally {
             self.cookies.entry(key).or_default()
         };
         cookie.count += n;
-        cookie.by_action[action] += n;
-        if let Some(category) = line.category.as_deref() {
-            if cookie.category.as_deref() != Some(category) {
-                cookie.category = Some(category.to_owned());
-            }
+        cookie.by_action[action.index()] += n;
+        if let Some(category) = line.category.as_deref()
+            && cookie.category.as_deref() != Some(category)
+        {
+            cookie.category = Some(category.to_owned());
         }
         if cookie.scopes.len() < MAX_COOKIE_SCOPES && !cookie.scopes.contains(scope) {
             cookie.scopes.insert(scope.to_owned());
@@ -150,7 +152,7 @@ impl Tally {
         if let Some(t) = v.time {
             cookie.first = Some(cookie.first.map_or(t, |f| f.min(t)));
             cookie.last = Some(cookie.last.map_or(t, |l| l.max(t)));
-            cookie.hours.entry(t.div_euclid(3600)).or_default()[action] += n;
+            cookie.hours.entry(t.div_euclid(3600)).or_default()[action.index()] += n;
         }
         if cookie.examples.len() < EXAMPLES {
             let example = example(line);
@@ -181,9 +183,9 @@ fn capped<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mu
     map.get_mut(key).expect("inserted above")
 }
 
-fn add(row: &mut Row, action: usize, n: u64) {
+fn add(row: &mut Row, action: Action, n: u64) {
     row.count += n;
-    row.by_action[action] += n;
+    row.by_action[action.index()] += n;
 }
 
 /// `host/path` of the request, without any query or fragment (the proxy logs `url.path` without
