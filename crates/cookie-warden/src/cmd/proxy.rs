@@ -1,5 +1,7 @@
 //! `cookie-warden proxy --config F --upstream URL [--listen ADDR]`: the reverse proxy.
 
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
 use http::HeaderValue;
 use tower::Layer;
@@ -9,7 +11,8 @@ use crate::cli::ProxyArgs;
 use crate::exit::Exit;
 use crate::proxy::declaration::DeclarationPage;
 use crate::proxy::forward::{Forward, ForwardOptions, Upstream};
-use crate::proxy::{Serve, reload, server};
+use crate::proxy::upstream_tls::{Roots, UpstreamTls};
+use crate::proxy::{Serve, cert_reload, reload, server};
 use crate::{logging, policy_file};
 
 /// Runs the proxy until SIGTERM / Ctrl-C.
@@ -23,6 +26,7 @@ pub(crate) fn run(args: ProxyArgs) -> Result<Exit> {
             HeaderValue::from_str(host).map_err(|_| anyhow::anyhow!("invalid --upstream-host `{host}`"))
         })
         .transpose()?;
+    let upstream_tls = upstream_tls(&args, &upstream)?;
     let serve = Serve::from_args(&args.serve)?;
     let bytes = std::fs::read(&args.config)
         .with_context(|| format!("cannot read the policy `{}`", args.config.display()))?;
@@ -47,12 +51,17 @@ pub(crate) fn run(args: ProxyArgs) -> Result<Exit> {
         let handle = PolicyHandle::new(loaded.policy);
         crate::proxy::start_metrics(&args.telemetry).await?;
         let _reloader = reload::start(args.config.clone(), handle.clone(), !args.no_watch, bytes)?;
+        let _certificate_reloader = match &serve.certificate {
+            Some(certificate) => Some(cert_reload::start(Arc::clone(certificate), !args.no_watch)?),
+            None => None,
+        };
         let forward = Forward::new(ForwardOptions {
             upstream: upstream.clone(),
             upstream_host,
             forwarded: serve.forwarded,
             trust_forwarded: serve.trust_forwarded,
             timeouts: serve.timeouts,
+            tls: upstream_tls,
         });
         let service = DeclarationPage::new(
             crate::proxy::policy_layer(&handle, &serve).layer(forward),
@@ -80,6 +89,25 @@ pub(crate) fn run(args: ProxyArgs) -> Result<Exit> {
         .await;
         Ok(Exit::Done)
     })
+}
+
+/// TLS to an `https://` upstream, from `--upstream-ca` and `--upstream-sni`.
+///
+/// # Errors
+/// A bad CA file or SNI name, no system roots, or a TLS flag for an `http://` upstream.
+fn upstream_tls(args: &ProxyArgs, upstream: &Upstream) -> Result<Option<Arc<UpstreamTls>>> {
+    if !upstream.is_https() {
+        if args.upstream_ca.is_some() || args.upstream_sni.is_some() {
+            anyhow::bail!(
+                "--upstream-ca and --upstream-sni need an https:// upstream, not `{}`",
+                upstream.display()
+            );
+        }
+        return Ok(None);
+    }
+    let roots = args.upstream_ca.clone().map_or(Roots::System, Roots::File);
+    let tls = UpstreamTls::new(upstream.host(), args.upstream_sni.as_deref(), roots)?;
+    Ok(Some(Arc::new(tls)))
 }
 
 /// The runtime: one worker thread per CPU the process may run on. With one CPU (a container

@@ -95,6 +95,7 @@ pub(crate) fn run(args: DemoArgs) -> Result<Exit> {
             forwarded: serve.forwarded,
             trust_forwarded: false,
             timeouts: serve.timeouts,
+            tls: None,
         });
         let policed = crate::proxy::policy_layer(&handle, &serve).layer(forward);
         let service = areas::AreaRouting::new(DeclarationPage::new(policed, handle.clone()), Arc::clone(&areas));

@@ -10,10 +10,13 @@
 //! - [`headers`]: hop-by-hop and forwarding headers; [`upgrade`]: WebSocket pass-through;
 //! - [`errors`]: `502`/`504` responses; [`timeouts`]: every time limit; [`limits`]: open files;
 //! - [`preface`]: a deadline for a new connection's first bytes (silent clients);
-//! - [`tls`]: the optional TLS listener; [`reload`]: SIGHUP and file-change reload;
+//! - [`tls`]: the optional TLS listener, its pair reloaded by [`cert_reload`]; [`reload`]: SIGHUP
+//!   and file-change policy reload, both started by [`reload_trigger`]; [`upstream_tls`]: TLS (and HTTP/2 by ALPN) to an `https://`
+//!   upstream;
 //! - [`declaration`]: the public cookie declaration page at the policy's `[declaration] path`.
 
 pub(crate) mod authority;
+pub(crate) mod cert_reload;
 pub(crate) mod declaration;
 pub(crate) mod errors;
 pub(crate) mod forward;
@@ -21,12 +24,15 @@ pub(crate) mod headers;
 pub(crate) mod limits;
 pub(crate) mod preface;
 pub(crate) mod reload;
+pub(crate) mod reload_trigger;
 pub(crate) mod server;
 pub(crate) mod timeouts;
 pub(crate) mod tls;
 pub(crate) mod upgrade;
+pub(crate) mod upstream_tls;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use tokio::signal::unix::{SignalKind, signal};
@@ -34,6 +40,7 @@ use tokio_rustls::TlsAcceptor;
 use tower_cookie_warden::{CookieWardenLayer, PolicyHandle};
 
 use crate::cli::{ServeArgs, TelemetryArgs};
+use cert_reload::ListenerCertificate;
 pub(crate) use headers::ForwardedStyle;
 use server::ServerLimits;
 use timeouts::Timeouts;
@@ -44,6 +51,8 @@ pub(crate) struct Serve {
     pub(crate) listen: SocketAddr,
     /// TLS on the listener.
     pub(crate) tls: Option<TlsAcceptor>,
+    /// The listener's certificate and key, for reloading.
+    pub(crate) certificate: Option<Arc<ListenerCertificate>>,
     /// Judge every request as made over https.
     pub(crate) https: bool,
     /// Trust forwarding headers from the client.
@@ -76,9 +85,13 @@ impl Serve {
     /// # Errors
     /// When the TLS files cannot be used.
     pub(crate) fn from_args(args: &ServeArgs) -> Result<Self> {
-        let tls = match (&args.tls_cert, &args.tls_key) {
-            (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
+        let certificate = match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => Some(ListenerCertificate::load(cert, key)?),
             _ => None,
+        };
+        let tls = match &certificate {
+            Some(certificate) => Some(tls::acceptor(Arc::clone(certificate) as _)?),
+            None => None,
         };
         let timeouts = Timeouts {
             connect: args.connect_timeout,
@@ -91,6 +104,7 @@ impl Serve {
             listen: args.listen,
             https: args.assume_https || tls.is_some(),
             tls,
+            certificate,
             trust_forwarded: args.trust_forwarded,
             forwarded: args.forwarded,
             timeouts,
