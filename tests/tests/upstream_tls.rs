@@ -434,6 +434,99 @@ async fn an_upstream_offering_h2_by_alpn_gets_http2_with_the_host_as_authority()
     assert_no_value(&proxy);
 }
 
+/// An upstream offering `h2` and `http/1.1`: HTTP/2 connections get [`cookie_response`],
+/// HTTP/1.1 ones a WebSocket echo. Records the protocol each connection chose.
+async fn tls_websocket_upstream(leaf: &Leaf) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
+    use futures_util::{SinkExt, StreamExt};
+
+    let key = PrivateKeyDer::Pkcs8(leaf.key_der.clone().into());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf.der.clone()], key)
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let chosen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let recorded = Arc::clone(&chosen);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let recorded = Arc::clone(&recorded);
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let alpn = tls.get_ref().1.alpn_protocol().unwrap_or_default().to_vec();
+                recorded
+                    .lock()
+                    .unwrap()
+                    .push(String::from_utf8(alpn.clone()).unwrap());
+                if alpn == b"h2" {
+                    let service = hyper::service::service_fn(|_request: Request<Incoming>| async {
+                        Ok::<_, std::convert::Infallible>(cookie_response(false))
+                    });
+                    let _ = auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(tls), service)
+                        .await;
+                    return;
+                }
+                let Ok(mut socket) = tokio_tungstenite::accept_async(tls).await else {
+                    return;
+                };
+                while let Some(Ok(message)) = socket.next().await {
+                    if message.is_text() {
+                        let _ = socket.send(message).await;
+                    }
+                }
+            });
+        }
+    });
+    (address, chosen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_websocket_to_an_h2_upstream_goes_on_an_http1_connection_of_its_own() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let ca = Authority::new("private CA");
+    let (address, chosen) = tls_websocket_upstream(&ca.leaf(&["127.0.0.1"], 1)).await;
+    let dir = TempDir::new();
+    let ca_file = dir.write("ca.pem", &ca.pem);
+    let proxy = proxy(
+        &dir,
+        &format!("https://{address}"),
+        &["--upstream-ca", ca_file.to_str().unwrap()],
+    );
+    assert_eq!(exchange(proxy.address, get("/")).await.status, StatusCode::OK);
+
+    let mut request = format!("ws://{}/ws", proxy.address)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert(header::HOST, HeaderValue::from_static(HOST));
+    let stream = tokio::net::TcpStream::connect(proxy.address).await.unwrap();
+    let (mut socket, response) = tokio::time::timeout(WAIT, tokio_tungstenite::client_async(request, stream))
+        .await
+        .expect("handshake in time")
+        .expect("websocket handshake through the proxy");
+    assert_eq!(response.status(), StatusCode::SWITCHING_PROTOCOLS);
+    socket.send(Message::text("over tls")).await.unwrap();
+    let echoed = tokio::time::timeout(WAIT, socket.next())
+        .await
+        .expect("echo in time")
+        .unwrap()
+        .unwrap();
+    assert_eq!(echoed, Message::text("over tls"));
+    assert_eq!(*chosen.lock().unwrap(), ["h2", "http/1.1"]);
+}
+
 #[test]
 fn bad_upstream_tls_settings_stop_the_start_with_a_clear_error() {
     let dir = TempDir::new();
