@@ -1,5 +1,5 @@
-//! What starts a reload, for the policy ([`super::reload`]) and the listener's certificate
-//! ([`super::cert_reload`]): `SIGHUP`, or a change in a watched directory.
+//! What starts a reload, for the policy ([`crate::reload`]) and the listener's certificate
+//! ([`crate::cert_reload`]): `SIGHUP`, or a change in a watched directory.
 //!
 //! Directories are watched, not files, so that replacing a file by rename (as editors, `install`,
 //! and Kubernetes config maps and secrets with their `..data` symlink swap do) is seen too. A

@@ -1,6 +1,6 @@
 //! The upstream connections: HTTP/1.1 keep-alive connections to the one upstream, kept in a
 //! small pool (no keying: there is one upstream), or one shared HTTP/2 connection when an
-//! `https://` upstream chooses `h2` by ALPN (see [`super::super::upstream_tls`]).
+//! `https://` upstream chooses `h2` by ALPN (see [`crate::upstream_tls`]).
 //!
 //! Each connection is a `hyper::client::conn::http1` (or `http2`) connection driven by a task of
 //! its own; the pool keeps the idle HTTP/1.1 ones' senders, newest first, and the live HTTP/2
@@ -29,14 +29,14 @@ use tokio::net::TcpStream;
 
 use super::multiplex;
 use super::trailers::TrailersWithout;
-use crate::proxy::timeouts::{BoxError, IdleTimeoutBody};
-use crate::proxy::upstream_tls::UpstreamTls;
+use crate::timeouts::{BoxError, IdleTimeoutBody};
+use crate::upstream_tls::UpstreamTls;
 
 /// The request body sent upstream.
-pub(crate) type RequestBody = IdleTimeoutBody<TrailersWithout<Incoming>>;
+pub type RequestBody = IdleTimeoutBody<TrailersWithout<Incoming>>;
 
 /// What a request body sent upstream must be.
-pub(crate) trait SendBody: Body<Data = Bytes, Error: Into<BoxError>> + Send + Unpin + 'static {}
+pub trait SendBody: Body<Data = Bytes, Error: Into<BoxError>> + Send + Unpin + 'static {}
 
 impl<B: Body<Data = Bytes, Error: Into<BoxError>> + Send + Unpin + 'static> SendBody for B {}
 
@@ -364,7 +364,7 @@ async fn reap<B>(shared: Weak<Shared<B>>) {
 /// The upstream's response body; its connection goes back to the pool when it ends, and is
 /// closed when the body is dropped before its end.
 #[derive(Debug)]
-pub(crate) struct UpstreamBody<B: SendBody = RequestBody> {
+pub struct UpstreamBody<B: SendBody = RequestBody> {
     inner: Incoming,
     connection: Option<(SendRequest<B>, Pool<B>)>,
 }

@@ -5,7 +5,7 @@
 //!
 //! The file's directory is watched, not the file itself, so that replacing the file by rename (as
 //! editors, `install`, and Kubernetes config maps with their `..data` symlink swap do) is seen
-//! too (see [`super::reload_trigger`]). A change is acted on after a short quiet period, and only
+//! too (see `reload_trigger.rs`). A change is acted on after a short quiet period, and only
 //! when the file's bytes differ from those last loaded.
 
 use std::path::{Path, PathBuf};
@@ -14,12 +14,12 @@ use anyhow::Result;
 use cookie_warden_core::policy::{Loaded, PolicyErrors};
 use tower_cookie_warden::PolicyHandle;
 
-use super::reload_trigger::{Trigger, Triggers, directory_of};
 use crate::policy_file::{self, PolicyFileError};
+use crate::reload_trigger::{Trigger, Triggers, directory_of};
 
 /// Keeps the reload machinery running; dropping it stops watching the file.
 #[derive(Debug)]
-pub(crate) struct Reloader {
+pub struct Reloader {
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -34,7 +34,7 @@ impl Drop for Reloader {
 ///
 /// # Errors
 /// When the SIGHUP handler or the file watcher cannot be set up.
-pub(crate) fn start(path: PathBuf, handle: PolicyHandle, watch: bool, loaded: Vec<u8>) -> Result<Reloader> {
+pub fn start(path: PathBuf, handle: PolicyHandle, watch: bool, loaded: Vec<u8>) -> Result<Reloader> {
     let mut triggers = Triggers::new(&[directory_of(&path)], watch, "policy")?;
     let task = tokio::spawn(async move {
         // The bytes of the last file read, valid or not: a file event that leaves them as they
@@ -94,7 +94,7 @@ fn read_and_load(path: &Path) -> (Option<Vec<u8>>, Result<Loaded, Vec<String>>) 
 }
 
 /// One message per policy error, each naming its source, key path and reason.
-pub(crate) fn error_lines(error: &PolicyFileError) -> Vec<String> {
+pub fn error_lines(error: &PolicyFileError) -> Vec<String> {
     match error {
         PolicyFileError::Invalid(errors) => policy_error_lines(errors),
         PolicyFileError::Unreadable { .. } => vec![error.to_string()],
@@ -102,6 +102,6 @@ pub(crate) fn error_lines(error: &PolicyFileError) -> Vec<String> {
 }
 
 /// One message per error of an invalid policy.
-pub(crate) fn policy_error_lines(errors: &PolicyErrors) -> Vec<String> {
+pub fn policy_error_lines(errors: &PolicyErrors) -> Vec<String> {
     errors.errors().iter().map(ToString::to_string).collect()
 }

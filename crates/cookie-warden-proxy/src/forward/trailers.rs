@@ -27,7 +27,7 @@ pub(crate) static REQUEST_COOKIES: [HeaderName; 1] = [header::COOKIE];
 pin_project! {
     /// A body whose trailers lose the fields `removed`; data frames pass unchanged.
     #[derive(Debug)]
-    pub(crate) struct TrailersWithout<B> {
+    pub struct TrailersWithout<B> {
         #[pin]
         inner: B,
         removed: &'static [HeaderName],

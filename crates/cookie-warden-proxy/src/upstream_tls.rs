@@ -32,7 +32,7 @@ const HTTP_1_1: &[u8] = b"http/1.1";
 
 /// Where the trusted roots come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Roots {
+pub enum Roots {
     /// The system trust store.
     System,
     /// Only the certificates of this PEM file.
@@ -40,7 +40,7 @@ pub(crate) enum Roots {
 }
 
 /// TLS to the upstream, ready to connect. Cheap to share behind an `Arc`.
-pub(crate) struct UpstreamTls {
+pub struct UpstreamTls {
     /// Offers `h2` and `http/1.1`.
     any: TlsConnector,
     /// Offers `http/1.1` only (upgrades).
@@ -76,7 +76,7 @@ impl UpstreamTls {
     /// Names the flag and what is wrong: an unreadable or empty CA file, a certificate that
     /// cannot be a trust anchor, a name that is neither a DNS name nor an IP address, no system
     /// roots at all.
-    pub(crate) fn new(host: &str, sni: Option<&str>, roots: Roots) -> Result<Self> {
+    pub fn new(host: &str, sni: Option<&str>, roots: Roots) -> Result<Self> {
         let server_name = match sni {
             Some(name) => ServerName::try_from(name.to_owned()).map_err(|_| {
                 anyhow::anyhow!("invalid --upstream-sni `{name}`: not a DNS name or an IP address")

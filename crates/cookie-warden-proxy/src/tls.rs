@@ -3,7 +3,7 @@
 //! rustls with the `ring` provider; ALPN offers `h2` and `http/1.1`. The files are PEM: the
 //! certificate chain (leaf first) and one private key (PKCS#8, PKCS#1 or SEC1). The acceptor asks
 //! a certificate resolver for the pair on every handshake, so a reloaded pair (see
-//! [`super::cert_reload`]) serves new connections while existing ones keep theirs.
+//! [`crate::cert_reload`]) serves new connections while existing ones keep theirs.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -20,7 +20,7 @@ use tokio_rustls::TlsAcceptor;
 ///
 /// # Errors
 /// Names the file and what is wrong with it (never the key's bytes).
-pub(crate) fn load_pair(cert: &Path, key_path: &Path) -> Result<CertifiedKey> {
+pub fn load_pair(cert: &Path, key_path: &Path) -> Result<CertifiedKey> {
     let chain = CertificateDer::pem_file_iter(cert)
         .with_context(|| format!("cannot read the TLS certificate `{}`", cert.display()))?
         .collect::<Result<Vec<_>, _>>()
@@ -43,7 +43,7 @@ pub(crate) fn load_pair(cert: &Path, key_path: &Path) -> Result<CertifiedKey> {
 ///
 /// # Errors
 /// When the TLS provider supports no safe protocol version.
-pub(crate) fn acceptor(certificates: Arc<dyn ResolvesServerCert>) -> Result<TlsAcceptor> {
+pub fn acceptor(certificates: Arc<dyn ResolvesServerCert>) -> Result<TlsAcceptor> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

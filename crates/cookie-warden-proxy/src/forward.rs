@@ -2,13 +2,13 @@
 //!
 //! [`Forward`] is a plain tower service (`Request<Incoming>` → `Response<ProxyBody>`, never an
 //! `Err`) over a pool of keep-alive HTTP/1.1 connections to the upstream, or one HTTP/2
-//! connection to an `https://` upstream that offers `h2` ([`pool`], [`multiplex`],
-//! [`super::upstream_tls`]). It removes hop-by-hop headers, passes trailers on without cookie
+//! connection to an `https://` upstream that offers `h2` ([`pool`], `multiplex.rs`,
+//! [`crate::upstream_tls`]). It removes hop-by-hop headers, passes trailers on without cookie
 //! fields ([`trailers`]), tells the
 //! upstream who asked (`X-Forwarded-*` or `Forwarded`), sends the `Host` the request is for (the
-//! target's authority when it has one, else the client's `Host`; see [`super::authority`]) unless
+//! target's authority when it has one, else the client's `Host`; see `authority.rs`) unless
 //! an upstream host is configured, passes upgrades through, and turns upstream failures into
-//! `502`/`504` responses (see [`super::errors`]). The cookie policy is a layer around it.
+//! `502`/`504` responses (see `errors.rs`). The cookie policy is a layer around it.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -31,19 +31,19 @@ use super::timeouts::{BodySide, IdleTimeoutBody, Timeouts};
 use super::upgrade;
 use super::upstream_tls::UpstreamTls;
 
-pub(super) mod multiplex;
-pub(super) mod pool;
-pub(super) mod trailers;
+mod multiplex;
+pub mod pool;
+pub mod trailers;
 
 use pool::{Pool, UpstreamBody};
 use trailers::{REQUEST_COOKIES, RESPONSE_COOKIES, TrailersWithout};
 
 /// A response body: the upstream's, streamed, or a short one the proxy made itself.
-pub(crate) type ProxyBody = Either<IdleTimeoutBody<TrailersWithout<UpstreamBody>>, Full<Bytes>>;
+pub type ProxyBody = Either<IdleTimeoutBody<TrailersWithout<UpstreamBody>>, Full<Bytes>>;
 
 /// The upstream, checked once: `http[s]://host[:port][/base/path]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Upstream {
+pub struct Upstream {
     /// Over TLS (`https://`).
     https: bool,
     authority: Authority,
@@ -59,7 +59,7 @@ impl Upstream {
     /// # Errors
     /// A message naming the URL when it is not an absolute `http://` or `https://` URL without
     /// query.
-    pub(crate) fn parse(url: &str) -> Result<Self, String> {
+    pub fn parse(url: &str) -> Result<Self, String> {
         let uri: Uri = url
             .parse()
             .map_err(|e| format!("invalid upstream URL `{url}`: {e}"))?;
@@ -122,17 +122,17 @@ impl Upstream {
     }
 
     /// Whether the upstream is reached over TLS.
-    pub(crate) fn is_https(&self) -> bool {
+    pub fn is_https(&self) -> bool {
         self.https
     }
 
     /// The URL's host (an IPv6 address in brackets), which TLS checks the certificate against.
-    pub(crate) fn host(&self) -> &str {
+    pub fn host(&self) -> &str {
         self.authority.host()
     }
 
     /// `http[s]://authority/base` for messages.
-    pub(crate) fn display(&self) -> String {
+    pub fn display(&self) -> String {
         let scheme = if self.https { "https" } else { "http" };
         format!("{scheme}://{}{}", self.authority, self.base_path)
     }
@@ -140,24 +140,24 @@ impl Upstream {
 
 /// How requests are forwarded.
 #[derive(Debug, Clone)]
-pub(crate) struct ForwardOptions {
+pub struct ForwardOptions {
     /// Where to.
-    pub(crate) upstream: Upstream,
+    pub upstream: Upstream,
     /// The `Host` sent upstream instead of the client's.
-    pub(crate) upstream_host: Option<HeaderValue>,
+    pub upstream_host: Option<HeaderValue>,
     /// How the upstream learns about the client.
-    pub(crate) forwarded: ForwardedStyle,
+    pub forwarded: ForwardedStyle,
     /// Keep `X-Forwarded-Proto`/`-Host` set by a trusted proxy in front.
-    pub(crate) trust_forwarded: bool,
+    pub trust_forwarded: bool,
     /// Time limits.
-    pub(crate) timeouts: Timeouts,
+    pub timeouts: Timeouts,
     /// TLS to an `https://` upstream (required for one).
-    pub(crate) tls: Option<Arc<UpstreamTls>>,
+    pub tls: Option<Arc<UpstreamTls>>,
 }
 
 /// The forwarding service. Cheap to clone: everything lives behind one `Arc`.
 #[derive(Debug, Clone)]
-pub(crate) struct Forward {
+pub struct Forward {
     inner: Arc<Inner>,
 }
 
@@ -169,7 +169,7 @@ struct Inner {
 
 impl Forward {
     /// A forwarding service with its own connection pool.
-    pub(crate) fn new(options: ForwardOptions) -> Self {
+    pub fn new(options: ForwardOptions) -> Self {
         let pool = Pool::with_tls(
             options.upstream.connect_target(),
             options.tls.clone(),

@@ -1,5 +1,5 @@
 //! The listener's certificate and key, reloaded without a restart: on `SIGHUP`, and when either
-//! file changes (as the policy reload does, see [`super::reload`]).
+//! file changes (as the policy reload does, see [`crate::reload`]).
 //!
 //! [`ListenerCertificate`] is the acceptor's certificate resolver: each TLS handshake takes the
 //! pair in force at that moment, so new connections get a reloaded pair and connections already
@@ -10,7 +10,7 @@
 //!
 //! The files' directories are watched, not the files, so that replacing them by rename (as
 //! `certbot`, cert-manager and Kubernetes secrets with their `..data` symlink swap do) is seen
-//! (see [`super::reload_trigger`]). A change is acted on after a short quiet period, and only
+//! (see `reload_trigger.rs`). A change is acted on after a short quiet period, and only
 //! when the files' bytes differ from those last read.
 
 use std::path::{Path, PathBuf};
@@ -21,11 +21,11 @@ use arc_swap::ArcSwap;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
-use super::reload_trigger::{Trigger, Triggers, directory_of};
-use super::tls;
+use crate::reload_trigger::{Trigger, Triggers, directory_of};
+use crate::tls;
 
 /// The listener's certificate chain and key, swapped as a pair on reload.
-pub(crate) struct ListenerCertificate {
+pub struct ListenerCertificate {
     cert: PathBuf,
     key: PathBuf,
     current: ArcSwap<CertifiedKey>,
@@ -46,7 +46,7 @@ impl ListenerCertificate {
     ///
     /// # Errors
     /// Names the file and what is wrong with it.
-    pub(crate) fn load(cert: &Path, key: &Path) -> Result<Arc<Self>> {
+    pub fn load(cert: &Path, key: &Path) -> Result<Arc<Self>> {
         let pair = tls::load_pair(cert, key)?;
         Ok(Arc::new(Self {
             cert: cert.to_path_buf(),
@@ -67,7 +67,7 @@ impl ListenerCertificate {
     }
 
     /// The leaf certificate's SHA-256 (lowercase hex) of the pair in force.
-    pub(crate) fn fingerprint(&self) -> String {
+    pub fn fingerprint(&self) -> String {
         fingerprint(&self.current.load())
     }
 
@@ -93,7 +93,7 @@ fn fingerprint(pair: &CertifiedKey) -> String {
 
 /// Keeps the certificate reload running; dropping it stops watching the files.
 #[derive(Debug)]
-pub(crate) struct CertificateReloader {
+pub struct CertificateReloader {
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -107,7 +107,7 @@ impl Drop for CertificateReloader {
 ///
 /// # Errors
 /// When the SIGHUP handler or the file watcher cannot be set up.
-pub(crate) fn start(certificate: Arc<ListenerCertificate>, watch: bool) -> Result<CertificateReloader> {
+pub fn start(certificate: Arc<ListenerCertificate>, watch: bool) -> Result<CertificateReloader> {
     let directories = watched_directories(&certificate.cert, &certificate.key);
     let mut triggers = Triggers::new(&directories, watch, "TLS certificate")?;
     let task = tokio::spawn(async move {
