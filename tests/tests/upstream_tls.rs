@@ -94,6 +94,19 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 // A TLS upstream
 // ---------------------------------------------------------------------------------------------
 
+/// A TLS acceptor serving `leaf`, offering `alpn`.
+fn acceptor(leaf: &Leaf, alpn: &[&[u8]]) -> tokio_rustls::TlsAcceptor {
+    let key = PrivateKeyDer::Pkcs8(leaf.key_der.clone().into());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf.der.clone()], key)
+        .unwrap();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
 /// What the TLS upstream saw of one request.
 #[derive(Debug, Clone)]
 struct Seen {
@@ -107,15 +120,7 @@ struct Seen {
 /// An upstream serving `leaf` over TLS, offering `alpn`; records what it sees and answers with
 /// a listed and an unlisted cookie, a body and, when the client takes them, trailers.
 async fn tls_upstream(leaf: &Leaf, alpn: &[&[u8]]) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>) {
-    let key = PrivateKeyDer::Pkcs8(leaf.key_der.clone().into());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![leaf.der.clone()], key)
-        .unwrap();
-    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let acceptor = acceptor(leaf, alpn);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
@@ -439,15 +444,7 @@ async fn an_upstream_offering_h2_by_alpn_gets_http2_with_the_host_as_authority()
 async fn tls_websocket_upstream(leaf: &Leaf) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
     use futures_util::{SinkExt, StreamExt};
 
-    let key = PrivateKeyDer::Pkcs8(leaf.key_der.clone().into());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![leaf.der.clone()], key)
-        .unwrap();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let acceptor = acceptor(leaf, &[b"h2", b"http/1.1"]);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let chosen: Arc<Mutex<Vec<String>>> = Arc::default();
