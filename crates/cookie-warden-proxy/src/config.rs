@@ -2,6 +2,7 @@
 //! parsing here: the `cookie-warden` binary maps its arguments onto it).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::HeaderValue;
@@ -11,6 +12,7 @@ use crate::forward::{ForwardOptions, Upstream};
 use crate::headers::ForwardedStyle;
 use crate::server::ServerLimits;
 use crate::timeouts::Timeouts;
+use crate::upstream_tls::UpstreamTls;
 
 /// The largest request head accepted by default, in bytes (64 KiB).
 pub const DEFAULT_MAX_HEAD_BYTES: usize = 65_536;
@@ -37,6 +39,9 @@ pub struct ProxyConfig {
     pub upstream: Upstream,
     /// The `Host` sent upstream instead of the client's. Default: none (the client's).
     pub upstream_host: Option<HeaderValue>,
+    /// TLS to an `https://` upstream (roots, SNI; HTTP/2 by ALPN), see [`UpstreamTls::new`].
+    /// Required for an `https://` upstream. Default: none.
+    pub upstream_tls: Option<Arc<UpstreamTls>>,
     /// TLS on the listener (see [`crate::tls::acceptor`]). Default: none (plain HTTP/1.1 and h2c).
     pub tls: Option<TlsAcceptor>,
     /// Judge every request as made over https, because a TLS terminator in front serves the
@@ -72,6 +77,7 @@ impl ProxyConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             upstream,
             upstream_host: None,
+            upstream_tls: None,
             tls: None,
             assume_https: false,
             trust_forwarded: false,
@@ -113,6 +119,7 @@ impl ProxyConfig {
             forwarded: self.forwarded,
             trust_forwarded: self.trust_forwarded,
             timeouts: self.timeouts,
+            tls: self.upstream_tls.clone(),
         }
     }
 }
@@ -123,6 +130,7 @@ impl std::fmt::Debug for ProxyConfig {
             .field("listen", &self.listen)
             .field("upstream", &self.upstream.display())
             .field("upstream_host", &self.upstream_host)
+            .field("upstream_tls", &self.upstream_tls)
             .field("tls", &self.tls.is_some())
             .field("assume_https", &self.assume_https)
             .field("trust_forwarded", &self.trust_forwarded)

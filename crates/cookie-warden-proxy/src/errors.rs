@@ -1,5 +1,6 @@
 //! Responses the proxy makes itself when the upstream fails: `502 Bad Gateway` when the upstream
-//! refuses, resets or answers with something that is not HTTP, `504 Gateway Timeout` when it is too
+//! refuses, resets or answers with something that is not HTTP, or fails the TLS handshake (an
+//! untrusted or mismatched certificate), `504 Gateway Timeout` when it is too
 //! slow, and `408 Request Timeout` when the client stalls mid-upload. Each comes with a short plain
 //! body, an event (target `cookie_warden::proxy`) and a count in
 //! `cookie_warden_upstream_errors_total{kind}`. None of them carries a header value.
@@ -19,7 +20,10 @@ use super::timeouts::BodyIdleTimeout;
 pub(crate) enum UpstreamFailure {
     /// The upstream refused the TCP connection (or it could not be made at all).
     Refused,
-    /// The TCP connection was not established in time.
+    /// The TLS handshake with an `https://` upstream failed (untrusted or mismatched
+    /// certificate, no common protocol).
+    Tls,
+    /// The TCP connection (and TLS handshake) was not established in time.
     ConnectTimeout,
     /// The response head did not arrive in time.
     HeadTimeout,
@@ -37,6 +41,7 @@ impl UpstreamFailure {
                 UpstreamFailure::ConnectTimeout
             }
             ExchangeError::Connect(_) => UpstreamFailure::Refused,
+            ExchangeError::Tls(_) => UpstreamFailure::Tls,
             ExchangeError::Http(http) if chain(http).any(|e| e.is::<BodyIdleTimeout>()) => {
                 UpstreamFailure::ClientBodyTimeout
             }
@@ -48,6 +53,7 @@ impl UpstreamFailure {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             UpstreamFailure::Refused => "refused",
+            UpstreamFailure::Tls => "tls",
             UpstreamFailure::ConnectTimeout => "connect_timeout",
             UpstreamFailure::HeadTimeout => "head_timeout",
             UpstreamFailure::ClientBodyTimeout => "client_body_timeout",
@@ -58,7 +64,9 @@ impl UpstreamFailure {
     /// The status the client gets.
     pub(crate) fn status(self) -> StatusCode {
         match self {
-            UpstreamFailure::Refused | UpstreamFailure::Broken => StatusCode::BAD_GATEWAY,
+            UpstreamFailure::Refused | UpstreamFailure::Tls | UpstreamFailure::Broken => {
+                StatusCode::BAD_GATEWAY
+            }
             UpstreamFailure::ConnectTimeout | UpstreamFailure::HeadTimeout => StatusCode::GATEWAY_TIMEOUT,
             UpstreamFailure::ClientBodyTimeout => StatusCode::REQUEST_TIMEOUT,
         }
@@ -68,6 +76,7 @@ impl UpstreamFailure {
     fn body(self) -> &'static str {
         match self {
             UpstreamFailure::Refused => "502 Bad Gateway: the upstream refused the connection\n",
+            UpstreamFailure::Tls => "502 Bad Gateway: the TLS handshake with the upstream failed\n",
             UpstreamFailure::Broken => {
                 "502 Bad Gateway: the upstream closed the connection or sent no valid response\n"
             }
@@ -142,6 +151,7 @@ mod tests {
             UpstreamFailure::Refused.response().status(),
             StatusCode::BAD_GATEWAY
         );
+        assert_eq!(UpstreamFailure::Tls.response().status(), StatusCode::BAD_GATEWAY);
         assert_eq!(
             UpstreamFailure::Broken.response().status(),
             StatusCode::BAD_GATEWAY

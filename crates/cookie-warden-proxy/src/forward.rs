@@ -1,8 +1,10 @@
 //! The forwarding service: one request in, the upstream's response out, bodies streamed both ways.
 //!
 //! [`Forward`] is a plain tower service (`Request<Incoming>` → `Response<ProxyBody>`, never an
-//! `Err`) over a pool of keep-alive HTTP/1.1 connections to the upstream ([`pool`]). It removes
-//! hop-by-hop headers, tells the
+//! `Err`) over a pool of keep-alive HTTP/1.1 connections to the upstream, or one HTTP/2
+//! connection to an `https://` upstream that offers `h2` ([`pool`], `multiplex.rs`,
+//! [`crate::upstream_tls`]). It removes hop-by-hop headers, passes trailers on without cookie
+//! fields ([`trailers`]), tells the
 //! upstream who asked (`X-Forwarded-*` or `Forwarded`), sends the `Host` the request is for (the
 //! target's authority when it has one, else the client's `Host`; see `authority.rs`) unless
 //! an upstream host is configured, passes upgrades through, and turns upstream failures into
@@ -22,20 +24,28 @@ use hyper::body::Incoming;
 
 use super::authority;
 use super::errors::UpstreamFailure;
-use super::headers::{ClientInfo, ForwardedStyle, append_via, join_cookie_headers, strip_hop_by_hop};
+use super::headers::{
+    ClientInfo, ForwardedStyle, append_via, has_token, join_cookie_headers, strip_hop_by_hop,
+};
 use super::timeouts::{BodySide, IdleTimeoutBody, Timeouts};
 use super::upgrade;
+use super::upstream_tls::UpstreamTls;
 
+mod multiplex;
 pub mod pool;
+pub mod trailers;
 
 use pool::{Pool, UpstreamBody};
+use trailers::{REQUEST_COOKIES, RESPONSE_COOKIES, TrailersWithout};
 
 /// A response body: the upstream's, streamed, or a short one the proxy made itself.
-pub type ProxyBody = Either<IdleTimeoutBody<UpstreamBody>, Full<Bytes>>;
+pub type ProxyBody = Either<IdleTimeoutBody<TrailersWithout<UpstreamBody>>, Full<Bytes>>;
 
-/// The upstream, checked once: `http://host[:port][/base/path]`.
+/// The upstream, checked once: `http[s]://host[:port][/base/path]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upstream {
+    /// Over TLS (`https://`).
+    https: bool,
     authority: Authority,
     /// The authority as a `Host` value, for requests that name no host.
     host: HeaderValue,
@@ -47,16 +57,21 @@ impl Upstream {
     /// Parses `--upstream`.
     ///
     /// # Errors
-    /// A message naming the URL when it is not an absolute `http://` URL without query.
+    /// A message naming the URL when it is not an absolute `http://` or `https://` URL without
+    /// query.
     pub fn parse(url: &str) -> Result<Self, String> {
         let uri: Uri = url
             .parse()
             .map_err(|e| format!("invalid upstream URL `{url}`: {e}"))?;
-        if uri.scheme() != Some(&Scheme::HTTP) {
-            return Err(format!(
-                "invalid upstream URL `{url}`: only http:// upstreams are supported (terminate TLS in front of cookie-warden with --tls-cert/--tls-key, and reach the service over plain HTTP)"
-            ));
-        }
+        let https = match uri.scheme() {
+            Some(scheme) if *scheme == Scheme::HTTP => false,
+            Some(scheme) if *scheme == Scheme::HTTPS => true,
+            _ => {
+                return Err(format!(
+                    "invalid upstream URL `{url}`: only http:// and https:// upstreams are supported"
+                ));
+            }
+        };
         let authority = uri
             .authority()
             .cloned()
@@ -67,6 +82,7 @@ impl Upstream {
         let host = HeaderValue::from_str(authority.as_str())
             .map_err(|_| format!("invalid upstream URL `{url}`: the host is not a header value"))?;
         Ok(Self {
+            https,
             authority,
             host,
             base_path: uri.path().trim_end_matches('/').to_owned(),
@@ -97,16 +113,28 @@ impl Upstream {
 
     /// `host:port` to connect to.
     fn connect_target(&self) -> String {
+        let default_port = if self.https { 443 } else { 80 };
         format!(
             "{}:{}",
             self.authority.host(),
-            self.authority.port_u16().unwrap_or(80)
+            self.authority.port_u16().unwrap_or(default_port)
         )
     }
 
-    /// `http://authority/base` for messages.
+    /// Whether the upstream is reached over TLS.
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+
+    /// The URL's host (an IPv6 address in brackets), which TLS checks the certificate against.
+    pub fn host(&self) -> &str {
+        self.authority.host()
+    }
+
+    /// `http[s]://authority/base` for messages.
     pub fn display(&self) -> String {
-        format!("http://{}{}", self.authority, self.base_path)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}{}", self.authority, self.base_path)
     }
 }
 
@@ -123,6 +151,8 @@ pub struct ForwardOptions {
     pub trust_forwarded: bool,
     /// Time limits.
     pub timeouts: Timeouts,
+    /// TLS to an `https://` upstream (required for one).
+    pub tls: Option<Arc<UpstreamTls>>,
 }
 
 /// The forwarding service. Cheap to clone: everything lives behind one `Arc`.
@@ -140,8 +170,9 @@ struct Inner {
 impl Forward {
     /// A forwarding service with its own connection pool.
     pub fn new(options: ForwardOptions) -> Self {
-        let pool = Pool::new(
+        let pool = Pool::with_tls(
             options.upstream.connect_target(),
+            options.tls.clone(),
             options.timeouts.connect,
             options.timeouts.client_idle,
         );
@@ -192,8 +223,11 @@ impl Inner {
         } else {
             None
         };
+        // The client takes trailers (RFC 9110 §10.1.4): so does the proxy, on its behalf.
+        let takes_trailers = has_token(&parts.headers, header::TE, "trailers");
 
         strip_hop_by_hop(&mut parts.headers);
+        trailers::announce_without(&mut parts.headers, &REQUEST_COOKIES);
         join_cookie_headers(&mut parts.headers);
         append_via(&mut parts.headers, parts.version);
         if let Some(protocol) = upgrade_protocol {
@@ -201,6 +235,13 @@ impl Inner {
                 .headers
                 .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
             parts.headers.insert(header::UPGRADE, protocol);
+        } else if takes_trailers {
+            parts
+                .headers
+                .insert(header::TE, HeaderValue::from_static("trailers"));
+            parts
+                .headers
+                .insert(header::CONNECTION, HeaderValue::from_static("te"));
         }
         options.forwarded.apply(
             &mut parts.headers,
@@ -214,6 +255,10 @@ impl Inner {
             .as_ref()
             .or(original_host.as_ref())
             .unwrap_or(&options.upstream.host);
+        if options.upstream.https && Authority::try_from(host.as_bytes()).is_err() {
+            // HTTP/2 carries it as `:authority`, which must be one.
+            return local(StatusCode::BAD_REQUEST, "400 Bad Request: invalid host\n");
+        }
         parts.headers.insert(header::HOST, host.clone());
 
         let original_uri = std::mem::take(&mut parts.uri);
@@ -230,11 +275,15 @@ impl Inner {
         let method = parts.method.clone();
         let upstream_request = Request::from_parts(
             parts,
-            IdleTimeoutBody::new(body, options.timeouts.body_idle, BodySide::Request),
+            IdleTimeoutBody::new(
+                TrailersWithout::new(body, &REQUEST_COOKIES),
+                options.timeouts.body_idle,
+                BodySide::Request,
+            ),
         );
 
-        let response =
-            tokio::time::timeout(options.timeouts.upstream_head, self.pool.send(upstream_request)).await;
+        let sent = self.pool.send(upstream_request, client_upgrade.is_some());
+        let response = tokio::time::timeout(options.timeouts.upstream_head, sent).await;
         let (mut response, connection) = match response {
             Ok(Ok(exchanged)) => exchanged,
             Ok(Err(error)) => {
@@ -270,18 +319,19 @@ impl Inner {
             let idle = options.timeouts.body_idle;
             return response.map(|body| {
                 Either::Left(IdleTimeoutBody::new(
-                    UpstreamBody::new(body, None),
+                    TrailersWithout::new(UpstreamBody::new(body, None), &RESPONSE_COOKIES),
                     idle,
                     BodySide::Response,
                 ))
             });
         }
         strip_hop_by_hop(response.headers_mut());
+        trailers::announce_without(response.headers_mut(), &RESPONSE_COOKIES);
         let idle = options.timeouts.body_idle;
-        let pool = self.pool.clone();
+        let connection = connection.map(|connection| (connection, self.pool.clone()));
         response.map(|body| {
             Either::Left(IdleTimeoutBody::new(
-                UpstreamBody::new(body, Some((connection, pool))),
+                TrailersWithout::new(UpstreamBody::new(body, connection), &RESPONSE_COOKIES),
                 idle,
                 BodySide::Response,
             ))
@@ -318,7 +368,16 @@ mod tests {
             "/a?b"
         );
         assert_eq!(root.connect_target(), "localhost:80");
-        for bad in ["https://example.com", "example.com", "http://x/?q=1", "not a url"] {
+        assert_eq!(root.display(), "http://localhost");
+        let tls = Upstream::parse("https://backend.internal/api").unwrap();
+        assert!(tls.is_https());
+        assert_eq!(tls.connect_target(), "backend.internal:443");
+        assert_eq!(tls.host(), "backend.internal");
+        assert_eq!(tls.display(), "https://backend.internal/api");
+        let v6 = Upstream::parse("https://[::1]:8443").unwrap();
+        assert_eq!(v6.connect_target(), "[::1]:8443");
+        assert_eq!(v6.host(), "[::1]");
+        for bad in ["ftp://example.com", "example.com", "http://x/?q=1", "not a url"] {
             let err = Upstream::parse(bad).unwrap_err();
             assert!(err.contains(bad), "{err}");
         }

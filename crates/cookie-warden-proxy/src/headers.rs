@@ -10,14 +10,14 @@ use http::Version;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 /// Headers that describe one connection, not the message, and so never cross the proxy.
-const HOP_BY_HOP: [HeaderName; 10] = [
+/// (`Trailer` is not one: it announces the message's trailer fields, RFC 9110 §6.6.2.)
+const HOP_BY_HOP: [HeaderName; 9] = [
     header::CONNECTION,
     HeaderName::from_static("keep-alive"),
     HeaderName::from_static("proxy-connection"),
     header::PROXY_AUTHENTICATE,
     header::PROXY_AUTHORIZATION,
     header::TE,
-    header::TRAILER,
     header::TRANSFER_ENCODING,
     header::UPGRADE,
     HeaderName::from_static("http2-settings"),
@@ -32,10 +32,9 @@ fn hop_by_hop_index(name: &HeaderName) -> Option<usize> {
         "proxy-authenticate" => 3,
         "proxy-authorization" => 4,
         "te" => 5,
-        "trailer" => 6,
-        "transfer-encoding" => 7,
-        "upgrade" => 8,
-        "http2-settings" => 9,
+        "transfer-encoding" => 6,
+        "upgrade" => 7,
+        "http2-settings" => 8,
         _ => return None,
     })
 }

@@ -35,12 +35,15 @@
 //! - [`headers`]: hop-by-hop and forwarding headers; `upgrade`: WebSocket pass-through;
 //! - `errors`: `502`/`504` responses; [`timeouts`]: every time limit; [`limits`]: open files;
 //! - `preface`: a deadline for a new connection's first bytes (silent clients);
-//! - [`tls`]: the optional TLS listener; [`reload`]: SIGHUP and file-change reload;
+//! - [`tls`]: the optional TLS listener, its pair reloaded by [`cert_reload`]; [`reload`]: SIGHUP
+//!   and file-change policy reload (both started by `reload_trigger`); [`upstream_tls`]: TLS (and
+//!   HTTP/2 by ALPN) to an `https://` upstream;
 //! - [`declaration`]: the public cookie declaration page at the policy's `[declaration] path`;
 //! - [`policy_file`]: loading the policy file with its environment overrides;
 //! - [`status`]: readiness and the policy in force, for the admin endpoints.
 
 mod authority;
+pub mod cert_reload;
 mod config;
 pub mod declaration;
 mod errors;
@@ -51,11 +54,13 @@ pub mod policy_file;
 mod preface;
 mod proxy;
 pub mod reload;
+mod reload_trigger;
 pub mod server;
 pub mod status;
 pub mod timeouts;
 pub mod tls;
 mod upgrade;
+pub mod upstream_tls;
 
 pub use config::{DEFAULT_MAX_HEAD_BYTES, ProxyConfig};
 pub use proxy::{Proxy, ProxyService};

@@ -1,7 +1,9 @@
 //! TLS on the listener (`--tls-cert`, `--tls-key`), so cookie-warden can front a site directly.
 //!
 //! rustls with the `ring` provider; ALPN offers `h2` and `http/1.1`. The files are PEM: the
-//! certificate chain (leaf first) and one private key (PKCS#8, PKCS#1 or SEC1).
+//! certificate chain (leaf first) and one private key (PKCS#8, PKCS#1 or SEC1). The acceptor asks
+//! a certificate resolver for the pair on every handshake, so a reloaded pair (see
+//! [`crate::cert_reload`]) serves new connections while existing ones keep theirs.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,13 +12,15 @@ use anyhow::{Context, Result};
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::ResolvesServerCert;
+use rustls::sign::CertifiedKey;
 use tokio_rustls::TlsAcceptor;
 
-/// Loads the certificate chain and key into a TLS acceptor.
+/// Loads the certificate chain and key and checks that they belong together.
 ///
 /// # Errors
-/// Names the file and what is wrong with it.
-pub fn acceptor(cert: &Path, key_path: &Path) -> Result<TlsAcceptor> {
+/// Names the file and what is wrong with it (never the key's bytes).
+pub fn load_pair(cert: &Path, key_path: &Path) -> Result<CertifiedKey> {
     let chain = CertificateDer::pem_file_iter(cert)
         .with_context(|| format!("cannot read the TLS certificate `{}`", cert.display()))?
         .collect::<Result<Vec<_>, _>>()
@@ -26,19 +30,26 @@ pub fn acceptor(cert: &Path, key_path: &Path) -> Result<TlsAcceptor> {
     }
     let key = PrivateKeyDer::from_pem_file(key_path)
         .with_context(|| format!("cannot read a private key from `{}`", key_path.display()))?;
+    CertifiedKey::from_der(chain, key, &rustls::crypto::ring::default_provider()).with_context(|| {
+        format!(
+            "the key `{}` does not fit the certificate `{}`",
+            key_path.display(),
+            cert.display()
+        )
+    })
+}
+
+/// A TLS acceptor serving the pair `certificates` resolves at each handshake.
+///
+/// # Errors
+/// When the TLS provider supports no safe protocol version.
+pub fn acceptor(certificates: Arc<dyn ResolvesServerCert>) -> Result<TlsAcceptor> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .context("the TLS provider supports no safe protocol version")?
         .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .with_context(|| {
-            format!(
-                "the key `{}` does not fit the certificate `{}`",
-                key_path.display(),
-                cert.display()
-            )
-        })?;
+        .with_cert_resolver(certificates);
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }

@@ -248,13 +248,24 @@ pub(crate) struct ProxyArgs {
     /// The policy file (TOML; `COOKIE_WARDEN_` environment variables override its keys).
     #[arg(long, value_name = "FILE")]
     pub(crate) config: std::path::PathBuf,
-    /// The service to forward to: `http://host:port[/base/path]`.
+    /// The service to forward to: `http[s]://host[:port][/base/path]`. An https upstream is
+    /// reached over TLS (HTTP/2 when it offers `h2` by ALPN, else HTTP/1.1), its certificate
+    /// checked against the system's root certificates.
     #[arg(long, value_name = "URL")]
     pub(crate) upstream: String,
     /// Send this `Host` upstream instead of the one the client sent.
     #[arg(long, value_name = "HOST")]
     pub(crate) upstream_host: Option<String>,
-    /// Do not reload the policy when its file changes (SIGHUP still reloads).
+    /// Trust only the CA certificates in this PEM file (one or more) for an https upstream,
+    /// instead of the system's root certificates.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) upstream_ca: Option<std::path::PathBuf>,
+    /// The name sent as TLS SNI to an https upstream and checked against its certificate, when
+    /// it differs from the upstream URL's host (the `Host` header is not affected).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) upstream_sni: Option<String>,
+    /// Do not reload the policy (nor the --tls-cert/--tls-key pair) when its files change
+    /// (SIGHUP still reloads).
     #[arg(long)]
     pub(crate) no_watch: bool,
     #[command(flatten)]
@@ -318,7 +329,8 @@ pub(crate) struct ServeArgs {
     /// Where to listen (port 0 picks a free port; the address is printed on stdout).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub(crate) listen: std::net::SocketAddr,
-    /// Serve TLS with this PEM certificate chain (needs --tls-key).
+    /// Serve TLS with this PEM certificate chain (needs --tls-key). The pair is reloaded on
+    /// SIGHUP and when either file changes; a broken pair keeps the running one.
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     pub(crate) tls_cert: Option<std::path::PathBuf>,
     /// The PEM private key of --tls-cert.

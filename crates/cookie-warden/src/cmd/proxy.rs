@@ -1,8 +1,11 @@
 //! `cookie-warden proxy --config F --upstream URL [--listen ADDR]`: the reverse proxy.
 
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
 use cookie_warden_proxy::forward::Upstream;
-use cookie_warden_proxy::{Proxy, limits, reload};
+use cookie_warden_proxy::upstream_tls::{Roots, UpstreamTls};
+use cookie_warden_proxy::{Proxy, cert_reload, limits, reload};
 use http::HeaderValue;
 use tower_cookie_warden::PolicyHandle;
 
@@ -21,8 +24,10 @@ pub(crate) fn run(args: ProxyArgs) -> Result<Exit> {
             HeaderValue::from_str(host).map_err(|_| anyhow::anyhow!("invalid --upstream-host `{host}`"))
         })
         .transpose()?;
-    let mut config = crate::proxy::config(&args.serve, upstream)?;
+    let upstream_tls = upstream_tls(&args, &upstream)?;
+    let (mut config, certificate) = crate::proxy::config(&args.serve, upstream)?;
     config.upstream_host = upstream_host;
+    config.upstream_tls = upstream_tls;
     let bytes = std::fs::read(&args.config)
         .with_context(|| format!("cannot read the policy `{}`", args.config.display()))?;
     let loaded = match policy_file::load(&args.config) {
@@ -46,6 +51,10 @@ pub(crate) fn run(args: ProxyArgs) -> Result<Exit> {
         let handle = PolicyHandle::new(loaded.policy);
         crate::proxy::start_metrics(&args.telemetry).await?;
         let _reloader = reload::start(args.config.clone(), handle.clone(), !args.no_watch, bytes)?;
+        let _certificate_reloader = match certificate {
+            Some(certificate) => Some(cert_reload::start(certificate, !args.no_watch)?),
+            None => None,
+        };
         let listen = config.listen;
         let scheme = config.scheme();
         let upstream = config.upstream.display();
@@ -65,6 +74,25 @@ pub(crate) fn run(args: ProxyArgs) -> Result<Exit> {
         proxy.serve(crate::proxy::shutdown_signal()).await;
         Ok(Exit::Done)
     })
+}
+
+/// TLS to an `https://` upstream, from `--upstream-ca` and `--upstream-sni`.
+///
+/// # Errors
+/// A bad CA file or SNI name, no system roots, or a TLS flag for an `http://` upstream.
+fn upstream_tls(args: &ProxyArgs, upstream: &Upstream) -> Result<Option<Arc<UpstreamTls>>> {
+    if !upstream.is_https() {
+        if args.upstream_ca.is_some() || args.upstream_sni.is_some() {
+            anyhow::bail!(
+                "--upstream-ca and --upstream-sni need an https:// upstream, not `{}`",
+                upstream.display()
+            );
+        }
+        return Ok(None);
+    }
+    let roots = args.upstream_ca.clone().map_or(Roots::System, Roots::File);
+    let tls = UpstreamTls::new(upstream.host(), args.upstream_sni.as_deref(), roots)?;
+    Ok(Some(Arc::new(tls)))
 }
 
 /// The runtime: one worker thread per CPU the process may run on. With one CPU (a container

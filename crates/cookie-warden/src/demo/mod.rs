@@ -85,7 +85,7 @@ pub(crate) fn run(args: DemoArgs) -> Result<Exit> {
             .context("cannot listen for the demo upstream")?;
         let upstream_url =
             UpstreamUrl::parse(&format!("http://{upstream_address}")).map_err(anyhow::Error::msg)?;
-        let mut config = crate::proxy::config(&args.serve, upstream_url)?;
+        let (mut config, _certificate) = crate::proxy::config(&args.serve, upstream_url)?;
         config.assume_https = true;
         tokio::spawn(server::serve(
             upstream_listener,

@@ -4,8 +4,10 @@
 //! in the library.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use cookie_warden_proxy::cert_reload::ListenerCertificate;
 use cookie_warden_proxy::forward::Upstream;
 use cookie_warden_proxy::{ProxyConfig, server, tls};
 use tokio::signal::unix::{SignalKind, signal};
@@ -14,16 +16,23 @@ use tower_cookie_warden::{CookieWardenLayer, PolicyHandle};
 use crate::cli::{ServeArgs, TelemetryArgs};
 
 /// The proxy's configuration from the serving arguments (loads the TLS files), forwarding to
-/// `upstream`.
+/// `upstream`, and the listener's certificate for reloading it (with `--tls-cert`).
 ///
 /// # Errors
 /// When the TLS files cannot be used.
-pub(crate) fn config(args: &ServeArgs, upstream: Upstream) -> Result<ProxyConfig> {
+pub(crate) fn config(
+    args: &ServeArgs,
+    upstream: Upstream,
+) -> Result<(ProxyConfig, Option<Arc<ListenerCertificate>>)> {
     let mut config = ProxyConfig::new(upstream);
     config.listen = args.listen;
-    config.tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
+    let certificate = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(ListenerCertificate::load(cert, key)?),
         _ => None,
+    };
+    config.tls = match &certificate {
+        Some(certificate) => Some(tls::acceptor(Arc::clone(certificate) as _)?),
+        None => None,
     };
     config.assume_https = args.assume_https;
     config.trust_forwarded = args.trust_forwarded;
@@ -34,7 +43,7 @@ pub(crate) fn config(args: &ServeArgs, upstream: Upstream) -> Result<ProxyConfig
     config.timeouts.client_idle = args.client_idle_timeout;
     config.timeouts.shutdown = args.shutdown_timeout;
     config.max_head_bytes = args.max_header_bytes as usize;
-    Ok(config)
+    Ok((config, certificate))
 }
 
 /// The cookie policy layer with every decision and violation counted in the metrics (the
