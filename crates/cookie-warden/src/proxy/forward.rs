@@ -24,6 +24,7 @@ use super::authority;
 use super::errors::UpstreamFailure;
 use super::headers::{ClientInfo, ForwardedStyle, append_via, join_cookie_headers, strip_hop_by_hop};
 use super::timeouts::{BodySide, IdleTimeoutBody, Timeouts};
+use super::trace_context;
 use super::upgrade;
 
 pub(super) mod pool;
@@ -196,6 +197,7 @@ impl Inner {
         strip_hop_by_hop(&mut parts.headers);
         join_cookie_headers(&mut parts.headers);
         append_via(&mut parts.headers, parts.version);
+        trace_context::inject(&mut parts.headers);
         if let Some(protocol) = upgrade_protocol {
             parts
                 .headers

@@ -11,7 +11,8 @@
 //! - [`errors`]: `502`/`504` responses; [`timeouts`]: every time limit; [`limits`]: open files;
 //! - [`preface`]: a deadline for a new connection's first bytes (silent clients);
 //! - [`tls`]: the optional TLS listener; [`reload`]: SIGHUP and file-change reload;
-//! - [`declaration`]: the public cookie declaration page at the policy's `[declaration] path`.
+//! - [`declaration`]: the public cookie declaration page at the policy's `[declaration] path`;
+//! - [`trace_context`]: W3C `traceparent`/`tracestate` in and out (the `otlp` feature).
 
 pub(crate) mod authority;
 pub(crate) mod declaration;
@@ -24,6 +25,7 @@ pub(crate) mod reload;
 pub(crate) mod server;
 pub(crate) mod timeouts;
 pub(crate) mod tls;
+pub(crate) mod trace_context;
 pub(crate) mod upgrade;
 
 use std::net::SocketAddr;
