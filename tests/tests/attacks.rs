@@ -676,6 +676,8 @@ async fn request_cookies_hidden_behind_commas_never_reach_the_upstream() {
         reply.text()
     );
 
+    // Each stripped pair is named by its own name: `tracker` and `_ga` are parts of the values of
+    // `sid` and `__Host-id`, reported as `hidden_pair` and never named.
     let events = json_lines(&echo.proxy.stderr());
     let request_events: Vec<_> = events
         .iter()
@@ -690,7 +692,7 @@ async fn request_cookies_hidden_behind_commas_never_reach_the_upstream() {
     assert!(
         request_events
             .iter()
-            .any(|e| e["violation"] == "unlisted" && e["cookie.names"] == "tracker,_ga,cookie_list"),
+            .any(|e| e["violation"] == "unlisted" && e["cookie.names"] == "cookie_list"),
         "{request_events:#?}"
     );
     assert!(

@@ -10,7 +10,9 @@
 //! - [`consent`], [`cookie_header`], [`http_date`]: the visitor's consent, the request `Cookie`
 //!   header, the response `Date`;
 //! - [`html`]: the HTML escaper of the declaration page, for other pages too;
-//! - [`request`]: what the core needs to know about the request a response answers.
+//! - [`request`]: what the core needs to know about the request a response answers;
+//! - [`origin`], [`forwarded`]: the request's host and secure origin, read one way for the CLI, the
+//!   layer and the proxy (the host normaliser's contract is in [`origin`]).
 //!
 //! No type in this crate prints a cookie's value in its `Debug` or `Display` output, and no error
 //! message carries one.
@@ -20,8 +22,10 @@ pub mod cookie_header;
 pub mod decide;
 pub mod decision;
 pub mod declaration;
+pub mod forwarded;
 pub mod html;
 pub mod http_date;
+pub mod origin;
 pub mod policy;
 pub mod request;
 pub mod set_cookie;

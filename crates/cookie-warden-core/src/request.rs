@@ -1,5 +1,7 @@
 //! What the core needs to know about the request that a response answers.
 
+use crate::origin;
+
 /// The request's URL as cookie rules see it: is the origin secure, which host, which path.
 ///
 /// `host` is lowercase ASCII (or punycode) without a port and without a trailing dot; `path` is the
@@ -84,12 +86,14 @@ pub enum UrlError {
 impl RequestUrlBuf {
     /// Parses `scheme://host[:port][/path][?query][#fragment]`.
     ///
-    /// The scheme is `http`, `https`, `ws` or `wss` (any case). The host is lowercased and one
-    /// trailing dot dropped; it must be ASCII letters, digits, `-`, `_` and `.`, a dotted-quad IPv4
-    /// address (a host whose last label is numeric must be one), or a bracketed IPv6 address.
+    /// The scheme is `http`, `https`, `ws` or `wss` (any case). The host must be valid
+    /// ([`origin::is_valid_host`] after one trailing dot is dropped and it is lowercased): ASCII
+    /// letters, digits, `-`, `_` and `.`, a dotted-quad IPv4 address (a host whose last label is
+    /// numeric must be one), or a bracketed IPv6 address. It is then read by the normaliser the
+    /// layer and the proxy use ([`origin::normalize_host`]).
     /// The path is everything up to `?` or `#`, `/` when absent. `secure` is true for https and
     /// wss, and for loopback hosts (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`), from which
-    /// browsers accept `Secure` cookies over plain http.
+    /// browsers accept `Secure` cookies over plain http ([`origin::is_secure_origin`]).
     ///
     /// # Errors
     ///
@@ -103,13 +107,10 @@ impl RequestUrlBuf {
         let (scheme, rest) = text
             .split_once("://")
             .ok_or_else(|| UrlError::MissingScheme(owned()))?;
-        let secure_scheme = if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("wss") {
-            true
-        } else if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("ws") {
-            false
-        } else {
+        let secure_scheme = origin::is_secure_scheme(scheme.as_bytes());
+        if !secure_scheme && !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("ws") {
             return Err(UrlError::UnsupportedScheme(owned()));
-        };
+        }
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, tail) = rest.split_at(authority_end);
         if authority.contains('@') {
@@ -122,17 +123,20 @@ impl RequestUrlBuf {
                 return Err(UrlError::InvalidPort(owned()));
             }
         }
-        let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
-        if !valid_host(&host) {
+        let checked = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+        if !origin::is_valid_host(&checked) {
             return Err(UrlError::InvalidHost(owned()));
         }
+        // A valid authority reads as the layer and the proxy read it: the host they would judge.
+        let host = origin::normalize_host(authority.as_bytes()).into_owned();
+        debug_assert_eq!(host, checked, "a valid host normalises as checked");
         let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
         let path = if tail[..path_end].is_empty() {
             "/"
         } else {
             &tail[..path_end]
         };
-        let secure = secure_scheme || is_loopback(&host);
+        let secure = origin::is_secure_origin(secure_scheme, &host);
         Ok(RequestUrlBuf {
             secure,
             host,
@@ -158,13 +162,19 @@ impl std::str::FromStr for RequestUrlBuf {
     }
 }
 
-/// Splits `host[:port]`, keeping a bracketed IPv6 host whole.
+/// Splits `host[:port]` at the first `:`, keeping a bracketed IPv6 host whole: the port to
+/// validate (the host itself is then read by [`origin::normalize_host`]).
 fn split_port(authority: &str) -> (&str, Option<&str>) {
     if authority.starts_with('[') {
         return match authority.find(']') {
             Some(end) => {
                 let (host, rest) = authority.split_at(end + 1);
-                (host, rest.strip_prefix(':'))
+                match rest.strip_prefix(':') {
+                    Some(port) => (host, Some(port)),
+                    None if rest.is_empty() => (host, None),
+                    // Text after the literal that is no port: no host at all.
+                    None => (authority, None),
+                }
             }
             None => (authority, None),
         };
@@ -173,35 +183,6 @@ fn split_port(authority: &str) -> (&str, Option<&str>) {
         Some((host, port)) => (host, Some(port)),
         None => (authority, None),
     }
-}
-
-/// A lowercase host: a name, a dotted-quad IPv4 address, or a bracketed IPv6 address.
-fn valid_host(host: &str) -> bool {
-    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return inner.parse::<std::net::Ipv6Addr>().is_ok();
-    }
-    if host.is_empty()
-        || !host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        || host.split('.').any(str::is_empty)
-    {
-        return false;
-    }
-    // As in the WHATWG URL parser: a host whose last label is numeric is an IPv4 address.
-    let last = host.rsplit('.').next().unwrap_or(host);
-    let numeric = last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x");
-    !numeric || host.parse::<std::net::Ipv4Addr>().is_ok()
-}
-
-/// Hosts browsers treat as potentially trustworthy over plain http.
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host == "[::1]"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -252,6 +233,8 @@ mod tests {
             "https://a..b/",
             "https://1.2.3.999/",
             "https://[zz]/",
+            "https://[::1]x/",
+            "https://[::1]é/",
             "https://example.com/a b",
         ] {
             let err = RequestUrlBuf::parse(bad).unwrap_err();

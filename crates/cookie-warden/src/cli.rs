@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use cookie_warden_core::policy::duration::parse_std_duration;
+use cookie_warden_proxy::headers::ForwardedStyle;
 
 /// Make a site's cookie declaration enforceable.
 #[derive(Debug, Parser)]
@@ -290,6 +291,27 @@ pub(crate) enum DemoPolicy {
     Consent,
 }
 
+/// `--forwarded`: how the upstream is told about the client (the library's `ForwardedStyle`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ForwardedArg {
+    /// `X-Forwarded-For` (appended to), `X-Forwarded-Proto`, `X-Forwarded-Host`.
+    XForwarded,
+    /// One RFC 7239 `Forwarded` element (`for=…;proto=…;host=…`) appended.
+    Forwarded,
+    /// Neither: the upstream learns nothing about the client.
+    None,
+}
+
+impl From<ForwardedArg> for ForwardedStyle {
+    fn from(arg: ForwardedArg) -> Self {
+        match arg {
+            ForwardedArg::XForwarded => ForwardedStyle::XForwarded,
+            ForwardedArg::Forwarded => ForwardedStyle::Forwarded,
+            ForwardedArg::None => ForwardedStyle::None,
+        }
+    }
+}
+
 /// How the proxy listens and talks to its upstream (shared by `proxy` and `demo`).
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
@@ -312,7 +334,7 @@ pub(crate) struct ServeArgs {
     pub(crate) trust_forwarded: bool,
     /// How the upstream learns about the client.
     #[arg(long, value_enum, value_name = "STYLE", default_value = "x-forwarded")]
-    pub(crate) forwarded: crate::proxy::headers::ForwardedStyle,
+    pub(crate) forwarded: ForwardedArg,
     /// Limit for connecting to the upstream.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_std_duration)]
     pub(crate) connect_timeout: std::time::Duration,

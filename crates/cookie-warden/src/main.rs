@@ -12,11 +12,11 @@ mod logging;
 mod metrics;
 mod page;
 mod panic_hook;
-mod policy_file;
 mod proxy;
-mod status;
 
 use std::process::ExitCode;
+
+use cookie_warden_proxy::{policy_file, status};
 
 use clap::Parser;
 

@@ -28,7 +28,6 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::sync::{OnceLock, PoisonError, RwLock};
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
@@ -37,7 +36,7 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use metrics::{Counter, Histogram};
+use metrics::Counter;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 use tower_cookie_warden::{CookieSource, PolicyHandle, ViolationReport};
@@ -45,9 +44,6 @@ use tower_cookie_warden::{CookieSource, PolicyHandle, ViolationReport};
 /// The counters of the request path, set once the recorder is installed. Without
 /// `--metrics-listen` it stays empty and every hook returns at once.
 static COUNTERS: OnceLock<Counters> = OnceLock::new();
-
-/// `cookie_warden_request_duration_seconds`, set once the recorder is installed.
-static REQUEST_DURATION: OnceLock<Histogram> = OnceLock::new();
 
 /// The request duration's buckets, in seconds: from a response cookie-warden makes itself (the
 /// declaration page, a block) to an upstream at the default 60 s head timeout.
@@ -100,15 +96,7 @@ pub(crate) fn install() -> Result<PrometheusHandle> {
         "Time from a request head's arrival to its response head leaving."
     );
     let _ = COUNTERS.set(Counters::default());
-    let _ = REQUEST_DURATION.set(metrics::histogram!("cookie_warden_request_duration_seconds"));
     Ok(handle)
-}
-
-/// Records one request's duration (up to its response head).
-pub(crate) fn record_request_duration(elapsed: Duration) {
-    if let Some(histogram) = REQUEST_DURATION.get() {
-        histogram.record(elapsed.as_secs_f64());
-    }
 }
 
 /// Counter handles, each registered with the recorder on its first increment (so `/metrics`

@@ -13,13 +13,18 @@
 //! service behind the layer cannot serve another host than the one judged, whatever it reads,
 //! [`align_host_header`] replaces a `Host` header that names another host than the authority
 //! with the authority's. Forwarding headers count only when trusted; they then win over both.
+//!
+//! The host is read by the core's normaliser ([`origin`], whose docs hold its contract), the one
+//! `eval` and the proxy use too; the forwarding headers by the core's [`forwarded`] parser.
 
 use std::borrow::Cow;
 use std::ops::Range;
 
+use cookie_warden_core::forwarded;
+use cookie_warden_core::origin::{self, HostSpan};
 use cookie_warden_core::request::{ConsentCookie, RequestContext, RequestUrl};
 use http::header::{FORWARDED, HOST};
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
+use http::{HeaderName, HeaderValue, Method, Request, Uri};
 
 /// `X-Forwarded-Host`, not among `http`'s constants.
 static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
@@ -73,26 +78,43 @@ enum NormalHost {
     Lowered(Box<str>),
 }
 
+impl NormalHost {
+    /// The host of `raw`, as the core's normaliser reads it.
+    fn of(raw: &[u8]) -> Self {
+        let span: HostSpan = origin::locate_host(raw);
+        if span.needs_lowercase() {
+            NormalHost::Lowered(span.host(raw).into_owned().into_boxed_str())
+        } else {
+            NormalHost::Range(span.range())
+        }
+    }
+}
+
 impl RequestFacts {
     /// Reads what the layer needs from `req`; `Sec-GPC` only when `read_gpc`.
-    pub(crate) fn from_request<B>(req: &Request<B>, origin: Origin, read_gpc: bool) -> Self {
+    pub(crate) fn from_request<B>(req: &Request<B>, config: Origin, read_gpc: bool) -> Self {
         let headers = req.headers();
         let uri = req.uri();
 
-        let forwarded = if origin.trust_forwarded {
-            first_forwarded_element(headers)
+        let forwarded = if config.trust_forwarded {
+            headers
+                .get(FORWARDED)
+                .map(|value| (value, forwarded::first_element(value.as_bytes())))
         } else {
             None
         };
-        let forwarded_param = |name: &str| forwarded.as_ref().and_then(|(v, r)| forwarded_param(v, r, name));
+        let forwarded_param = |name: &str| {
+            let (value, hop) = forwarded.as_ref()?;
+            forwarded::param(value.as_bytes(), hop.clone(), name).map(|range| ((*value).clone(), range))
+        };
+        let first_item = |name: &HeaderName| {
+            let value = headers.get(name).filter(|_| config.trust_forwarded)?;
+            forwarded::first_list_item(value.as_bytes()).map(|range| (value.clone(), range))
+        };
 
         let host = if let Some((value, range)) = forwarded_param("host") {
             HostSource::Header(value, range)
-        } else if let Some((value, range)) = origin
-            .trust_forwarded
-            .then(|| first_list_item(headers, &X_FORWARDED_HOST))
-            .flatten()
-        {
+        } else if let Some((value, range)) = first_item(&X_FORWARDED_HOST) {
             HostSource::Header(value, range)
         } else if uri.authority().is_some() {
             HostSource::Uri
@@ -102,16 +124,12 @@ impl RequestFacts {
             HostSource::None
         };
 
-        let forwarded_proto = forwarded_param("proto").or_else(|| {
-            origin
-                .trust_forwarded
-                .then(|| first_list_item(headers, &X_FORWARDED_PROTO))
-                .flatten()
-        });
-        let https_scheme = |s: &[u8]| s.eq_ignore_ascii_case(b"https") || s.eq_ignore_ascii_case(b"wss");
+        let forwarded_proto = forwarded_param("proto").or_else(|| first_item(&X_FORWARDED_PROTO));
         let secure_scheme = match &forwarded_proto {
-            Some((value, range)) => https_scheme(&value.as_bytes()[range.clone()]),
-            None => uri.scheme_str().is_some_and(|s| https_scheme(s.as_bytes())),
+            Some((value, range)) => origin::is_secure_scheme(&value.as_bytes()[range.clone()]),
+            None => uri
+                .scheme_str()
+                .is_some_and(|s| origin::is_secure_scheme(s.as_bytes())),
         };
 
         let gpc = read_gpc
@@ -125,13 +143,13 @@ impl RequestFacts {
             uri: uri.clone(),
             host,
             normal_host: None,
-            secure: origin.https || secure_scheme,
+            secure: config.https || secure_scheme,
             gpc,
         };
         if !facts.secure {
             // Only a request not already known to be secure needs its host now.
             facts.resolve_host();
-            facts.secure = is_loopback(&facts.host());
+            facts.secure = origin::is_loopback(&facts.host());
         }
         facts
     }
@@ -148,7 +166,7 @@ impl RequestFacts {
     /// Normalises the host once, so that [`RequestFacts::host`] is a lookup from then on.
     pub(crate) fn resolve_host(&mut self) {
         if self.normal_host.is_none() {
-            self.normal_host = Some(normalize_host(self.raw_host()));
+            self.normal_host = Some(NormalHost::of(self.raw_host()));
         }
     }
 
@@ -157,14 +175,10 @@ impl RequestFacts {
     /// [`RequestFacts::resolve_host`] has run; normalised anew (allocating on upper case) before.
     pub(crate) fn host(&self) -> Cow<'_, str> {
         let raw = self.raw_host();
-        let normal = match &self.normal_host {
-            Some(NormalHost::Lowered(host)) => return Cow::Borrowed(host),
-            Some(NormalHost::Range(range)) => return Cow::Borrowed(ascii_str(&raw[range.clone()])),
-            None => normalize_host(raw),
-        };
-        match normal {
-            NormalHost::Range(range) => Cow::Borrowed(ascii_str(&raw[range])),
-            NormalHost::Lowered(host) => Cow::Owned(host.into_string()),
+        match &self.normal_host {
+            Some(NormalHost::Lowered(host)) => Cow::Borrowed(host),
+            Some(NormalHost::Range(range)) => Cow::Borrowed(ascii_str(&raw[range.clone()])),
+            None => origin::normalize_host(raw),
         }
     }
 
@@ -206,8 +220,7 @@ pub(crate) fn align_host_header<B>(req: &mut Request<B>) {
     let Some(authority) = req.uri().authority() else {
         return;
     };
-    let text = authority.as_str();
-    let host = text.rfind('@').map_or(text, |at| &text[at + 1..]);
+    let host = origin::strip_userinfo(authority.as_str());
     let agrees = {
         let mut values = req.headers().get_all(HOST).iter();
         match (values.next(), values.next()) {
@@ -229,166 +242,9 @@ pub(crate) fn align_host_header<B>(req: &mut Request<B>) {
     }
 }
 
-/// Visible ASCII bytes as a `str` (what [`normalize_host`] leaves always is).
+/// Visible ASCII bytes as a `str` (what the core's normaliser leaves always is).
 fn ascii_str(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap_or_default()
-}
-
-/// Lowercases, drops userinfo (`user@host`), the port and one trailing dot. Anything that is not
-/// visible ASCII yields an empty host: it matches no scope, so the strictest rules apply.
-///
-/// One pass over the bytes finds the last `@`, the last `:` after it and any upper case.
-fn normalize_host(raw: &[u8]) -> NormalHost {
-    // The common case: a lowercase name with nothing to drop.
-    if raw.last() != Some(&b'.') && raw.iter().all(|&b| PLAIN_HOST_BYTE[usize::from(b)]) {
-        return NormalHost::Range(0..raw.len());
-    }
-    normalize_any_host(raw)
-}
-
-/// [`normalize_host`] for any bytes, without its fast path.
-fn normalize_any_host(raw: &[u8]) -> NormalHost {
-    let mut start = 0;
-    let mut end = raw.len();
-    while start < end && raw[start].is_ascii_whitespace() {
-        start += 1;
-    }
-    while end > start && raw[end - 1].is_ascii_whitespace() {
-        end -= 1;
-    }
-    let mut host_start = start;
-    let mut colon = None;
-    let mut upper = false;
-    for (i, &b) in raw.iter().enumerate().take(end).skip(start) {
-        match b {
-            b'@' => {
-                host_start = i + 1;
-                colon = None;
-                upper = false;
-            }
-            b':' => colon = Some(i),
-            b'A'..=b'Z' => upper = true,
-            b'!'..=b'~' => {}
-            _ => return NormalHost::Range(0..0),
-        }
-    }
-    let start = host_start;
-    if raw.get(start) == Some(&b'[') {
-        // An IPv6 literal keeps its brackets; a port may follow them.
-        if let Some(close) = raw[start..end].iter().position(|&b| b == b']') {
-            end = start + close + 1;
-        }
-    } else if let Some(colon) = colon
-        && raw[colon + 1..end].iter().all(u8::is_ascii_digit)
-    {
-        end = colon;
-    }
-    if end > start && raw[end - 1] == b'.' {
-        end -= 1;
-    }
-    if upper {
-        NormalHost::Lowered(ascii_str(&raw[start..end]).to_ascii_lowercase().into_boxed_str())
-    } else {
-        NormalHost::Range(start..end)
-    }
-}
-
-/// Visible ASCII that needs no normalising: not upper case, not `@`, `:`, `[` or `]`.
-static PLAIN_HOST_BYTE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = b'!';
-    while b <= b'~' {
-        table[b as usize] = !matches!(b, b'A'..=b'Z' | b'@' | b':' | b'[' | b']');
-        b += 1;
-    }
-    table
-};
-
-/// Browsers treat loopback origins as secure: `Secure` cookies set over plain http there stick.
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host == "[::1]"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// The first comma-separated item of the first `name` header, trimmed.
-fn first_list_item(headers: &HeaderMap, name: &HeaderName) -> Option<(HeaderValue, Range<usize>)> {
-    let value = headers.get(name)?;
-    let bytes = value.as_bytes();
-    let end = bytes.iter().position(|&b| b == b',').unwrap_or(bytes.len());
-    let range = trim_range(bytes, 0..end);
-    (!range.is_empty()).then(|| (value.clone(), range))
-}
-
-/// The first element of the first `Forwarded` header (RFC 7239 §4): the hop nearest the client.
-fn first_forwarded_element(headers: &HeaderMap) -> Option<(HeaderValue, Range<usize>)> {
-    let value = headers.get(FORWARDED)?;
-    let bytes = value.as_bytes();
-    let mut quoted = false;
-    let mut end = bytes.len();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if quoted => i += 1,
-            b'"' => quoted = !quoted,
-            b',' if !quoted => {
-                end = i;
-                break;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    Some((value.clone(), 0..end))
-}
-
-/// The value of parameter `name` in a `Forwarded` element, unquoted; `None` when absent or empty.
-fn forwarded_param(
-    value: &HeaderValue,
-    element: &Range<usize>,
-    name: &str,
-) -> Option<(HeaderValue, Range<usize>)> {
-    let bytes = value.as_bytes();
-    let mut start = element.start;
-    while start < element.end {
-        // Each pair ends at a `;` outside quotes.
-        let mut quoted = false;
-        let mut end = start;
-        while end < element.end {
-            match bytes[end] {
-                b'"' => quoted = !quoted,
-                b';' if !quoted => break,
-                _ => {}
-            }
-            end += 1;
-        }
-        let pair = trim_range(bytes, start..end);
-        if let Some(eq) = bytes[pair.clone()].iter().position(|&b| b == b'=') {
-            let key = &bytes[pair.start..pair.start + eq];
-            if key.trim_ascii().eq_ignore_ascii_case(name.as_bytes()) {
-                let mut val = trim_range(bytes, pair.start + eq + 1..pair.end);
-                if val.len() >= 2 && bytes[val.start] == b'"' && bytes[val.end - 1] == b'"' {
-                    val = val.start + 1..val.end - 1;
-                }
-                return (!val.is_empty()).then(|| (value.clone(), val));
-            }
-        }
-        start = end + 1;
-    }
-    None
-}
-
-fn trim_range(bytes: &[u8], mut range: Range<usize>) -> Range<usize> {
-    while range.start < range.end && bytes[range.start].is_ascii_whitespace() {
-        range.start += 1;
-    }
-    while range.end > range.start && bytes[range.end - 1].is_ascii_whitespace() {
-        range.end -= 1;
-    }
-    range
 }
 
 #[cfg(test)]
@@ -467,50 +323,6 @@ mod tests {
         let f = facts(PLAIN, |b| b.uri("/x").header("host", "Fora.SE.:8080"));
         assert_eq!(f.host(), "fora.se");
         assert!(!f.secure, "plain http to a public host is not secure");
-    }
-
-    /// The fast path for plain hosts gives what the full normalisation gives, on every host it
-    /// takes: all short strings over a mix of plain and special bytes, and some real hosts.
-    #[test]
-    fn the_plain_host_fast_path_agrees_with_the_full_normalisation() {
-        let alphabet = b"a.-0_~!:@[]A ";
-        let mut hosts: Vec<Vec<u8>> = vec![Vec::new()];
-        for length in 1..=4 {
-            let mut index = vec![0usize; length];
-            loop {
-                hosts.push(index.iter().map(|&i| alphabet[i]).collect());
-                let Some(digit) = index.iter().rposition(|&i| i + 1 < alphabet.len()) else {
-                    break;
-                };
-                index[digit] += 1;
-                index[digit + 1..].fill(0);
-            }
-        }
-        hosts.extend(
-            [
-                "www.fora.se",
-                "app.localhost",
-                "127.0.0.1",
-                "xn--fr-via.se",
-                "a.b.c.d.e.f",
-                "x!y",
-            ]
-            .map(|host| host.as_bytes().to_vec()),
-        );
-        let mut fast = 0;
-        for raw in &hosts {
-            let text = |host: &NormalHost| match host {
-                NormalHost::Range(range) => String::from_utf8(raw[range.clone()].to_vec()).unwrap(),
-                NormalHost::Lowered(host) => host.to_string(),
-            };
-            let quick = normalize_host(raw);
-            let full = normalize_any_host(raw);
-            assert_eq!(text(&quick), text(&full), "{:?}", String::from_utf8_lossy(raw));
-            if raw.last() != Some(&b'.') && raw.iter().all(|&b| PLAIN_HOST_BYTE[usize::from(b)]) {
-                fast += 1;
-            }
-        }
-        assert!(fast > 1000, "the fast path was taken only {fast} times");
     }
 
     #[test]

@@ -98,7 +98,7 @@
 //! |---|---|
 //! | `cookie.name` | the cookie's name as a browser reads it (never its value); request events: the first name of `cookie.names` |
 //! | `cookie.names` | request events only: the first 8 distinct names, comma-separated, in the order of the `Cookie` header |
-//! | `cookie.count` | request events only: how many cookies (pairs, hidden ones included) the event covers |
+//! | `cookie.count` | request events only: how many cookies (pairs of the `Cookie` header; a pair hiding others behind a comma counts once, under its own name) the event covers |
 //! | `cookie.rule` | the matching rule's name as written in the policy (absent: no rule, or, in a request event, cookies of different rules) |
 //! | `cookie.category` | the rule's category (absent as for `cookie.rule`) |
 //! | `cookie.source` | `response` (a `Set-Cookie`) or `request` (a cookie of the `Cookie` header) |

@@ -3,8 +3,10 @@
 //!
 //! Each pair is judged with the pairs a comma-splitting parser would read inside it
 //! ([`Judge::request_pair`](cookie_warden_core::decide::Judge::request_pair)); a pair that is
-//! stripped is removed whole. The `on_violation` hook hears of every violating cookie, hidden pairs
-//! included; events are aggregated per reason and action ([`RequestViolations`]).
+//! stripped is removed whole. The `on_violation` hook hears of every violating pair, once, under the
+//! pair's own name: a pair that is wrong only through what it hides is reported as `hidden_pair`,
+//! and the text after its comma (part of its value) is never named. Events are aggregated per
+//! reason and action ([`RequestViolations`]).
 
 use std::fmt;
 use std::ops::Range;
@@ -139,30 +141,22 @@ pub(crate) fn apply(
             }
             let strip = verdict.action == RequestCookieAction::Strip && enforced;
             strip_any |= strip;
-            // The pair, then the pairs a comma-splitting parser would read in it: each reported
-            // by its own name and reason (the pair says `hidden_pair` when only they are wrong).
-            let hidden = cookie_header::hidden_pairs(&pair).filter_map(|hidden| {
-                let verdict = judge.request_cookie(hidden.name);
-                let reason = verdict
-                    .reason
-                    .filter(|_| verdict.action != RequestCookieAction::Keep)?;
-                Some((hidden, reason, verdict))
-            });
-            for (pair, reason, verdict) in std::iter::once((pair, reason, verdict)).chain(hidden) {
-                let report = ViolationReport {
-                    cookie_name: pair.name,
-                    rule: verdict.rule,
-                    category: verdict.category,
-                    violations: reason.as_str(),
-                    action: if strip { "stripped" } else { "reported" },
-                    enforced: strip,
-                    ..base
-                };
-                if let Some(hook) = &shared.on_violation {
-                    hook(&report);
-                }
-                violations.add(&report);
+            // One report per pair, under the pair's own name: a pair hiding others behind a
+            // comma says `hidden_pair` when only they are wrong. The hidden pairs are never named:
+            // their text is part of this pair's value.
+            let report = ViolationReport {
+                cookie_name: pair.name,
+                rule: verdict.rule,
+                category: verdict.category,
+                violations: reason.as_str(),
+                action: if strip { "stripped" } else { "reported" },
+                enforced: strip,
+                ..base
+            };
+            if let Some(hook) = &shared.on_violation {
+                hook(&report);
             }
+            violations.add(&report);
         }
     }
     violations.emit(policy.events(), &base);

@@ -31,8 +31,8 @@ impl io::Write for Buffer {
     }
 }
 
-/// Runs one exchange with a JSON subscriber installed; returns the captured output and the body.
-async fn capture(toml: &str, req: Request<Full<Bytes>>, cookies: &[&str]) -> (String, String, u16) {
+/// Installs a JSON subscriber for this thread; events land in the buffer while the guard lives.
+fn capture_events() -> (Buffer, tracing::subscriber::DefaultGuard) {
     let buffer = Buffer::default();
     let writer = buffer.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -41,7 +41,12 @@ async fn capture(toml: &str, req: Request<Full<Bytes>>, cookies: &[&str]) -> (St
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    (buffer, tracing::subscriber::set_default(subscriber))
+}
+
+/// Runs one exchange with a JSON subscriber installed; returns the captured output and the body.
+async fn capture(toml: &str, req: Request<Full<Bytes>>, cookies: &[&str]) -> (String, String, u16) {
+    let (buffer, _guard) = capture_events();
 
     let service = CookieWarden::new(
         upstream(cookies.iter().map(|c| (*c).to_owned()).collect()),
@@ -207,8 +212,8 @@ http_only = false
 
 #[tokio::test(flavor = "current_thread")]
 async fn thousands_of_request_cookies_make_one_event_per_reason_and_action() {
-    // 6,790 unlisted pairs in a 60 kB header, two cookies hiding pairs, one allowed: one event for
-    // the unlisted ones (the hidden ones among them), one for the cookies that hid them.
+    // 6,788 unlisted pairs in a 60 kB header, two cookies hiding pairs, one allowed: one event for
+    // the unlisted ones, one for the cookies that hid pairs (the hidden ones are never named).
     let mut pairs: Vec<String> = (0..6_788).map(|i| format!("t{i}=SENTINEL-{i}")).collect();
     pairs.push("sid=SENTINEL-a,h1=SENTINEL-b".to_owned());
     pairs.push("theme=SENTINEL-c, h2=SENTINEL-d".to_owned());
@@ -226,7 +231,7 @@ async fn thousands_of_request_cookies_make_one_event_per_reason_and_action() {
     assert_eq!(unlisted["action"], "stripped");
     assert_eq!(unlisted["level"], "WARN");
     assert_eq!(unlisted["cookie.source"], "request");
-    assert_eq!(unlisted["cookie.count"], 6_790);
+    assert_eq!(unlisted["cookie.count"], 6_788);
     assert_eq!(unlisted["cookie.name"], "t0");
     assert_eq!(unlisted["cookie.names"], "t0,t1,t2,t3,t4,t5,t6,t7");
     assert!(unlisted.get("cookie.rule").is_none());
@@ -254,4 +259,58 @@ async fn a_request_event_names_each_name_once_and_its_shared_rule() {
     assert_eq!(events[0]["cookie.count"], 3);
     assert_eq!(events[0]["cookie.names"], "cart");
     assert_eq!(events[0]["cookie.rule"], "cart");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_pair_hiding_others_is_reported_by_its_own_name_and_nothing_of_its_value() {
+    // `sid`'s value is `SENTINELtok,cart=SENTINELxyz`: a comma-splitting parser reads a `cart`
+    // in it (out of scope on www.example). The pair is stripped and reported as `sid`,
+    // `hidden_pair`, with `sid`'s rule: neither `cart` (its name, its rule) nor anything else of
+    // the value reaches the event, the hook, or the labels the binary's metrics make of it.
+    const VALUE_PARTS: [&str; 4] = ["SENTINEL", "tok", "cart", "xyz"];
+    let (buffer, _guard) = capture_events();
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&reports);
+    let layer = tower_cookie_warden::CookieWardenLayer::new(policy(POLICY)).on_violation(move |report| {
+        // Every field, and the labels `cookie_warden_violations_total` would carry (with
+        // `rule_label = true`): violation kinds, action, scope, source, rule.
+        let mut labels: Vec<String> = report.violations.split(',').map(str::to_owned).collect();
+        labels.extend([report.action.to_owned(), report.source.as_str().to_owned()]);
+        labels.extend(report.scope.map(str::to_owned));
+        labels.extend(report.rule.map(str::to_owned));
+        recorded.lock().unwrap().push((
+            String::from_utf8_lossy(report.cookie_name).into_owned(),
+            labels,
+            format!("{report:?}"),
+        ));
+    });
+    let service = tower::Layer::layer(&layer, upstream(Vec::new()));
+    let req = request(
+        "https://www.example/",
+        &[("cookie", "sid=SENTINELtok,cart=SENTINELxyz; theme=dark")],
+    );
+    let response = service.oneshot(req).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let output = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+
+    let reports = reports.lock().unwrap().clone();
+    assert_eq!(reports.len(), 1, "{reports:#?}");
+    let (name, labels, debug) = &reports[0];
+    assert_eq!(name, "sid");
+    assert_eq!(labels, &["hidden_pair", "stripped", "request", "sid"]);
+    let events = events(&output);
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0]["cookie.name"], "sid");
+    assert_eq!(events[0]["cookie.names"], "sid");
+    assert_eq!(events[0]["cookie.rule"], "sid");
+    assert_eq!(events[0]["violation"], "hidden_pair");
+    assert_eq!(events[0]["cookie.count"], 1);
+    for part in VALUE_PARTS {
+        assert!(!output.contains(part), "{part:?} in the events: {output}");
+        assert!(!debug.contains(part), "{part:?} in the hook's report: {debug}");
+        assert!(
+            !labels.iter().any(|l| l.contains(part)),
+            "{part:?} in a label: {labels:?}"
+        );
+    }
 }

@@ -308,21 +308,19 @@ async fn a_cookie_hiding_an_unlisted_pair_behind_a_comma_is_stripped_whole() {
         .map(|(source, name, kinds, action)| (*source, name.as_str(), kinds.as_str(), *action))
         .collect();
     let request = CookieSource::Request;
+    // Each stripped pair once, under its own name: what follows its comma is part of its value.
     assert_eq!(
         reports,
         [
             (request, "sid", "hidden_pair", "stripped"),
-            (request, "tracker", "unlisted", "stripped"),
             (request, "sid", "hidden_pair", "stripped"),
-            (request, "_ga", "unlisted", "stripped"),
             (request, "keep_b", "hidden_pair", "stripped"),
-            (request, "x", "unlisted", "stripped"),
         ]
     );
 }
 
 #[tokio::test]
-async fn report_names_hidden_pairs_but_passes_them() {
+async fn report_names_the_pair_hiding_others_but_passes_it() {
     let req = request(
         "https://www.example/",
         &[("cookie", "sid=SENTINEL-1,tracker=SENTINEL-2")],
@@ -342,13 +340,7 @@ async fn report_names_hidden_pairs_but_passes_them() {
         .iter()
         .map(|r| (r.1.as_str(), r.2.as_str(), r.3))
         .collect();
-    assert_eq!(
-        names,
-        [
-            ("sid", "hidden_pair", "reported"),
-            ("tracker", "unlisted", "reported")
-        ]
-    );
+    assert_eq!(names, [("sid", "hidden_pair", "reported")]);
 }
 
 #[tokio::test]

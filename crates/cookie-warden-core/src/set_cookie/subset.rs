@@ -75,7 +75,13 @@
 //!
 //! # Cost
 //!
-//! One pass over the header's bytes with table lookups, on top of the parse; no allocation.
+//! No allocation, and for the usual header one yes-or-no pass on top of the parse: the parser's
+//! attribute counts stand in for a set of attributes seen, the value is tested 16 bytes at a time,
+//! and the attributes are walked by their known lengths (only a Path, Max-Age or Domain value is
+//! searched for its end). A header that pass does not clear is read again rule by rule, for the
+//! first rule it breaks; the two readings are property-tested equal. The parser itself notes
+//! nothing for the check, so a header that is stripped or fixed does not pay for it (what each
+//! costs: `bench/RESULTS.md`, "Canonical-or-proven").
 //!
 //! ```
 //! use cookie_warden_core::http_date::ResponseTime;
@@ -255,6 +261,44 @@ fn all_in(bytes: &[u8], class: u8) -> bool {
     bytes.iter().fold(class, |acc, &b| acc & CLASS[usize::from(b)]) != 0
 }
 
+/// RFC 6265 `cookie-octet`: `%x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E`, as compares (which
+/// the compiler turns into SIMD over a block) rather than a table lookup (which it cannot).
+#[inline(always)]
+fn is_cookie_octet(b: u8) -> bool {
+    (b.wrapping_sub(0x21) < 0x5e) & (b != b'"') & (b != b',') & (b != b';') & (b != b'\\')
+}
+
+/// Whether a fixed-size block holds a byte that is not a `cookie-octet`: branch-free, a few SIMD
+/// compares per block.
+#[inline(always)]
+fn block_has_non_octet(block: &[u8; 16]) -> bool {
+    let mut found = 0u8;
+    for &b in block {
+        found |= u8::from(!is_cookie_octet(b));
+    }
+    found != 0
+}
+
+/// Every byte is a `cookie-octet` (rule 3): 16-byte blocks, the last one overlapping the one
+/// before; fewer than 16 bytes through the table. Cookie values (session ids, tokens) are
+/// mostly longer than a block.
+#[inline]
+fn all_cookie_octets(bytes: &[u8]) -> bool {
+    let len = bytes.len();
+    if len < 16 {
+        return all_in(bytes, COOKIE_OCTET);
+    }
+    let mut found = false;
+    let mut blocks = bytes.chunks_exact(16);
+    for block in &mut blocks {
+        found |= block_has_non_octet(block.try_into().unwrap_or(&[0; 16]));
+    }
+    if !blocks.remainder().is_empty() {
+        found |= block_has_non_octet(bytes[len - 16..].try_into().unwrap_or(&[0; 16]));
+    }
+    !found
+}
+
 impl SetCookie<'_> {
     /// Whether this header, as parsed, lies inside the proven subset for a response at `time`:
     /// `Ok(())`, or the first rule it breaks. See the [module docs](self) for the rules and why.
@@ -279,8 +323,75 @@ impl SetCookie<'_> {
         self.subset(time).is_ok()
     }
 
-    /// Rules 1–6 of the subset: the ones that depend on the header alone.
+    /// Rules 1–6 of the subset: the ones that depend on the header alone. The usual header is
+    /// inside: [`SetCookie::syntax_is_plain`] says so in one cheap pass; only a header it does not
+    /// clear is read again, rule by rule, for the first rule it breaks.
+    #[inline]
     fn subset_syntax(&self) -> Result<(), Outside> {
+        if self.syntax_is_plain() {
+            return Ok(());
+        }
+        self.first_broken_rule()
+    }
+
+    /// Rules 1–6 as one yes-or-no pass, without naming a rule: `true` exactly when
+    /// [`SetCookie::first_broken_rule`] is `Ok` (property-tested below). Cheaper than the rule by
+    /// rule reading because it leans on what the parser counted: with no unknown or oversized
+    /// attribute and each known one at most once (one `or` of the counts), a piece written in
+    /// canonical spelling cannot repeat, so the walk over the pieces keeps no set of those seen;
+    /// the value is tested 16 bytes at a time. The parser itself notes nothing for it: every
+    /// header pays for the parse, only an allowed one for this check.
+    #[inline]
+    fn syntax_is_plain(&self) -> bool {
+        let counts = &self.attributes;
+        let known = counts.path
+            | counts.domain
+            | counts.max_age
+            | counts.expires
+            | counts.secure
+            | counts.http_only
+            | counts.same_site
+            | counts.partitioned;
+        if self.rejection.is_some()
+            || !self.ambiguities.is_empty()
+            || known > 1
+            || (counts.unknown | counts.oversize) != 0
+        {
+            return false;
+        }
+        // Rule 2: `name=value` from the first byte to the first `;` (or the end), nothing trimmed.
+        let line = self.header;
+        let name_len = self.name.len();
+        let pair_end = line.len() - self.unparsed_attributes.len();
+        if !(name_len > 0
+            && line.as_ptr() == self.name.as_ptr()
+            && name_len + 1 + self.value.len() == pair_end
+            && line.get(name_len) == Some(&b'='))
+        {
+            return false;
+        }
+        let unquoted = match self.value {
+            [b'"', inner @ .., b'"'] => inner,
+            value => value,
+        };
+        if !(all_in(self.name, TCHAR) && all_cookie_octets(unquoted)) {
+            return false;
+        }
+        // Rules 4–6: each piece is `; ` and a canonical attribute, up to the next `;` or the end.
+        let mut rest = self.unparsed_attributes;
+        while let [b';', b' ', after @ ..] = rest {
+            match plain_attribute_len(after, self) {
+                Some(len) => rest = &after[len..],
+                None => return false,
+            }
+        }
+        rest.is_empty()
+    }
+
+    /// Rules 1–6 read one by one, in order: `Ok`, or the first rule the header breaks.
+    #[cold]
+    #[inline(never)]
+    fn first_broken_rule(&self) -> Result<(), Outside> {
         if self.rejection.is_some() {
             return Err(Outside::Rejected);
         }
@@ -330,6 +441,56 @@ impl SetCookie<'_> {
         }
     }
 }
+
+/// Rules 5–6 for the piece at the start of `after` (what follows a `; `), without the duplicate
+/// check (which [`SetCookie::syntax_is_plain`] reads from the counts): the length of the canonical
+/// attribute it starts with, or `None`. One dispatch on the first byte and a fixed-length compare
+/// of the name; a flag, a SameSite or an Expires has a known length, so only a Path, Max-Age or
+/// Domain value is searched for its end. The piece is that attribute only if the caller then finds
+/// the end or the next `;` right after it.
+#[inline(always)]
+fn plain_attribute_len(after: &[u8], cookie: &SetCookie<'_>) -> Option<usize> {
+    // Path, Max-Age and Domain values are short: a plain loop, which leaves the parser's word-wise
+    // search to the parser (a second caller with other bytes costs it its specialisation).
+    let value_end = |from: usize| {
+        after[from..]
+            .iter()
+            .position(|&b| b == b';')
+            .map_or(after.len(), |at| from + at)
+    };
+    let len = match after.first()? {
+        b'S' if after.starts_with(b"Secure") => 6,
+        b'S' if after.starts_with(b"SameSite=") => match &after[9..] {
+            [b'S', b't', b'r', b'i', b'c', b't', ..] => 15,
+            [b'L', b'a', b'x', ..] => 12,
+            [b'N', b'o', b'n', b'e', ..] => 13,
+            _ => return None,
+        },
+        b'H' if after.starts_with(b"HttpOnly") => 8,
+        b'P' if after.starts_with(b"Partitioned") => 11,
+        b'P' if after.starts_with(b"Path=") => {
+            let end = value_end(5);
+            canonical_path(&after[5..end]).then_some(end)?
+        }
+        b'M' if after.starts_with(b"Max-Age=") => {
+            let end = value_end(8);
+            canonical_max_age(&after[8..end]).then_some(end)?
+        }
+        b'E' if after.starts_with(b"Expires=") => {
+            let value = after.get(8..8 + IMF_FIXDATE_LEN)?;
+            parse_strict_imf_fixdate(value).map(|_| 8 + IMF_FIXDATE_LEN)?
+        }
+        b'D' if after.starts_with(b"Domain=") => {
+            let end = value_end(7);
+            canonical_domain_of(&after[7..end], cookie).then_some(end)?
+        }
+        _ => return None,
+    };
+    Some(len)
+}
+
+/// The length of a strict IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
+const IMF_FIXDATE_LEN: usize = 29;
 
 /// Rules 4–6 over the attributes: `rest` is empty or starts at the first `;`.
 #[inline]
@@ -411,19 +572,11 @@ enum Known {
 #[inline]
 fn check_value(kind: Known, value: &[u8], cookie: &SetCookie<'_>) -> Result<(), Outside> {
     let ok = match kind {
-        Known::Path => {
-            value.first() == Some(&b'/') && value.len() <= MAX_ATTRIBUTE_VALUE_LEN && all_in(value, PATH_BYTE)
-        }
-        Known::Domain => {
-            canonical_domain(value) && cookie.domain.as_deref().is_some_and(|d| d.as_bytes() == value)
-        }
-        Known::MaxAge => match value {
-            [b'0'] => true,
-            [b'1'..=b'9', rest @ ..] => rest.len() <= 9 && rest.iter().all(u8::is_ascii_digit),
-            _ => false,
-        },
+        Known::Path => canonical_path(value),
+        Known::Domain => canonical_domain_of(value, cookie),
+        Known::MaxAge => canonical_max_age(value),
         Known::Expires => parse_strict_imf_fixdate(value).is_some(),
-        Known::SameSite => matches!(value, b"Strict" | b"Lax" | b"None"),
+        Known::SameSite => canonical_same_site(value),
         Known::Secure | Known::HttpOnly | Known::Partitioned => true,
     };
     if ok {
@@ -437,6 +590,35 @@ fn check_value(kind: Known, value: &[u8], cookie: &SetCookie<'_>) -> Result<(), 
         Known::SameSite => Outside::SameSite,
         Known::Secure | Known::HttpOnly | Known::Partitioned => Outside::FlagValue,
     })
+}
+
+/// A canonical Path value (rule 6): `/`, then path bytes only, at most 1024 bytes.
+#[inline(always)]
+fn canonical_path(value: &[u8]) -> bool {
+    value.first() == Some(&b'/') && value.len() <= MAX_ATTRIBUTE_VALUE_LEN && all_in(value, PATH_BYTE)
+}
+
+/// A canonical Max-Age value (rule 6): `0`, or 1–10 digits without a leading zero.
+#[inline(always)]
+fn canonical_max_age(value: &[u8]) -> bool {
+    match value {
+        [b'0'] => true,
+        [b'1'..=b'9', rest @ ..] => rest.len() <= 9 && rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
+}
+
+/// A canonical SameSite value (rule 6): exactly `Strict`, `Lax` or `None`.
+#[inline(always)]
+fn canonical_same_site(value: &[u8]) -> bool {
+    matches!(value, b"Strict" | b"Lax" | b"None")
+}
+
+/// A canonical Domain value that the parser took as the cookie's domain (not host-only, not
+/// rewritten by lowercasing or dropping a dot).
+#[inline]
+fn canonical_domain_of(value: &[u8], cookie: &SetCookie<'_>) -> bool {
+    canonical_domain(value) && cookie.domain.as_deref().is_some_and(|d| d.as_bytes() == value)
 }
 
 /// Lowercase LDH labels of 1–63 bytes, not starting or ending with `-`, separated by single dots,
@@ -469,7 +651,59 @@ mod tests {
     const NOW: i64 = 1_700_000_000;
 
     fn subset(header: &str) -> Result<(), Outside> {
-        parse(header.as_bytes(), &URL).subset(NOW)
+        let cookie = parse(header.as_bytes(), &URL);
+        assert_eq!(
+            cookie.syntax_is_plain(),
+            cookie.first_broken_rule().is_ok(),
+            "the one-pass check and the rule-by-rule reading disagree on {header:?}"
+        );
+        cookie.subset(NOW)
+    }
+
+    #[test]
+    fn the_one_pass_check_reads_every_piece_to_its_end() {
+        let long = "0123456789abcdefABCDEF-_.~!#$%&'*+^`|";
+        for (header, inside) in [
+            ("sid=1; SameSite=Lax; Secure", true),
+            ("sid=1; SameSite=Strict", true),
+            ("sid=1; SameSite=None; Secure", true),
+            ("sid=1; SameSite=Laxx", false),
+            ("sid=1; SameSite=Strictly", false),
+            ("sid=1; SameSite=Non", false),
+            ("sid=1; SameSite=", false),
+            ("sid=1; SecureX", false),
+            ("sid=1; Secure=", false),
+            ("sid=1; HttpOnlyy", false),
+            ("sid=1; Secure; Partitionedx", false),
+            ("sid=1; Secure; Partitioned", true),
+            ("sid=1; Pathx=/", false),
+            ("sid=1; Path=/a;Secure", false),
+            ("sid=1; Path=/a; Max-Age=60; HttpOnly", true),
+            ("sid=1; Max-Age=60x", false),
+            ("sid=1; Max-Age=", false),
+            ("sid=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT", true),
+            ("sid=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Secure", true),
+            ("sid=1; Expires=Wed, 21 Oct 2026 07:28:00 GMTx", false),
+            ("sid=1; Expires=Wed, 21 Oct 2026 07:28:00 GM", false),
+            ("sid=1; Domain=example.com; Secure", true),
+            ("sid=1; Domain=example.comx", false),
+            ("sid=1; Domain", false),
+            ("sid=1; Path", false),
+        ] {
+            assert_eq!(subset(header).is_ok(), inside, "{header}");
+        }
+        // Values of 16 bytes and more are read in blocks: a bad byte anywhere counts.
+        for len in 15..=long.len() {
+            let value = &long[..len];
+            assert_eq!(subset(&format!("sid={value}; Secure")), Ok(()), "{value}");
+            for at in 0..len {
+                for bad in [' ', '"', ',', '\\', '\u{7f}', '\u{e9}'] {
+                    let mut value = value.to_owned();
+                    value.replace_range(at..=at, &bad.to_string());
+                    assert!(subset(&format!("sid={value}; Secure")).is_err(), "{value:?}");
+                }
+            }
+        }
     }
 
     #[test]
@@ -610,6 +844,8 @@ mod props {
         ];
         let value = prop_oneof![
             4 => "[!#-+./0-9:<-\\[\\]-~]{0,12}",
+            1 => "[!#-+./0-9:<-\\[\\]-~]{15,40}",
+            1 => "[!-~]{15,40}",
             1 => "\"[A-Za-z0-9]{0,4}\"",
             1 => "[ -~\t]{0,6}",
         ];
@@ -687,6 +923,19 @@ mod props {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+
+        /// The one-pass check and the rule-by-rule reading agree on every header.
+        #[test]
+        fn the_one_pass_check_agrees_with_the_rules(header in header(), url in url()) {
+            let cookie = parse(header.as_bytes(), &url);
+            prop_assert_eq!(
+                cookie.syntax_is_plain(),
+                cookie.first_broken_rule().is_ok(),
+                "{:?}: {:?}",
+                header,
+                cookie.first_broken_rule()
+            );
+        }
 
         /// Inside the subset, the reference parser (a plain reading of the draft) reads exactly
         /// what the parser reads.

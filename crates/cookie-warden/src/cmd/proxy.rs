@@ -1,15 +1,13 @@
 //! `cookie-warden proxy --config F --upstream URL [--listen ADDR]`: the reverse proxy.
 
 use anyhow::{Context, Result};
+use cookie_warden_proxy::forward::Upstream;
+use cookie_warden_proxy::{Proxy, limits, reload};
 use http::HeaderValue;
-use tower::Layer;
 use tower_cookie_warden::PolicyHandle;
 
 use crate::cli::ProxyArgs;
 use crate::exit::Exit;
-use crate::proxy::declaration::DeclarationPage;
-use crate::proxy::forward::{Forward, ForwardOptions, Upstream};
-use crate::proxy::{Serve, reload, server};
 use crate::{logging, policy_file};
 
 /// Runs the proxy until SIGTERM / Ctrl-C.
@@ -23,7 +21,8 @@ pub(crate) fn run(args: ProxyArgs) -> Result<Exit> {
             HeaderValue::from_str(host).map_err(|_| anyhow::anyhow!("invalid --upstream-host `{host}`"))
         })
         .transpose()?;
-    let serve = Serve::from_args(&args.serve)?;
+    let mut config = crate::proxy::config(&args.serve, upstream)?;
+    config.upstream_host = upstream_host;
     let bytes = std::fs::read(&args.config)
         .with_context(|| format!("cannot read the policy `{}`", args.config.display()))?;
     let loaded = match policy_file::load(&args.config) {
@@ -42,42 +41,28 @@ pub(crate) fn run(args: ProxyArgs) -> Result<Exit> {
     crate::status::policy_loaded(digest.clone(), &loaded.policy);
 
     let runtime = runtime()?;
-    crate::proxy::limits::raise_open_files();
+    limits::raise_open_files();
     runtime.block_on(async move {
         let handle = PolicyHandle::new(loaded.policy);
         crate::proxy::start_metrics(&args.telemetry).await?;
         let _reloader = reload::start(args.config.clone(), handle.clone(), !args.no_watch, bytes)?;
-        let forward = Forward::new(ForwardOptions {
-            upstream: upstream.clone(),
-            upstream_host,
-            forwarded: serve.forwarded,
-            trust_forwarded: serve.trust_forwarded,
-            timeouts: serve.timeouts,
-        });
-        let service = DeclarationPage::new(
-            crate::proxy::policy_layer(&handle, &serve).layer(forward),
-            handle.clone(),
-        );
-        let (listener, bound) = server::bind(serve.listen)
+        let listen = config.listen;
+        let scheme = config.scheme();
+        let upstream = config.upstream.display();
+        let proxy = Proxy::bind(config, crate::proxy::policy_layer(&handle))
             .await
-            .with_context(|| format!("cannot listen on {}", serve.listen))?;
-        println!("listening on {}://{bound}", serve.scheme());
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let bound = proxy.local_addr();
+        println!("listening on {scheme}://{bound}");
         tracing::info!(
             target: "cookie_warden::proxy",
             address = %bound,
-            upstream = %upstream.display(),
+            upstream = %upstream,
             policy = %args.config.display(),
             policy.digest = %digest,
             "proxy listening"
         );
-        server::serve(
-            listener,
-            serve.tls.clone(),
-            service,
-            serve.limits,
-            crate::proxy::shutdown_signal(),
-        )
-        .await;
+        proxy.serve(crate::proxy::shutdown_signal()).await;
         Ok(Exit::Done)
     })
 }

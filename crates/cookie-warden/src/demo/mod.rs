@@ -22,16 +22,14 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use cookie_warden_core::policy::from_figment;
+use cookie_warden_proxy::forward::Upstream as UpstreamUrl;
+use cookie_warden_proxy::{Proxy, limits, reload, server};
 use figment::Figment;
 use figment::providers::{Format, Toml};
-use tower::Layer;
 use tower_cookie_warden::PolicyHandle;
 
 use crate::cli::{DemoArgs, DemoPolicy};
 use crate::exit::Exit;
-use crate::proxy::declaration::DeclarationPage;
-use crate::proxy::forward::{Forward, ForwardOptions, Upstream as UpstreamUrl};
-use crate::proxy::{Serve, reload, server};
 use crate::{logging, policy_file};
 
 /// The policy the demo uses unless `--config` names another: `config/fora.toml`, built in (from
@@ -45,8 +43,6 @@ const FORA_CONSENT: &str = include_str!("../../config/fora-consent.toml");
 /// Runs the demo until SIGTERM / Ctrl-C.
 pub(crate) fn run(args: DemoArgs) -> Result<Exit> {
     let _logs = logging::init(args.telemetry.log_format, args.telemetry.otlp_endpoint.as_deref())?;
-    let mut serve = Serve::from_args(&args.serve)?;
-    serve.https = true;
     let builtin = match args.policy {
         DemoPolicy::Fora => FORA,
         DemoPolicy::Consent => FORA_CONSENT,
@@ -71,7 +67,7 @@ pub(crate) fn run(args: DemoArgs) -> Result<Exit> {
     crate::status::policy_loaded(crate::status::digest(&bytes), &loaded.policy);
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    crate::proxy::limits::raise_open_files();
+    limits::raise_open_files();
     runtime.block_on(async move {
         let handle = PolicyHandle::new(loaded.policy);
         crate::proxy::start_metrics(&args.telemetry).await?;
@@ -87,29 +83,35 @@ pub(crate) fn run(args: DemoArgs) -> Result<Exit> {
         let (upstream_listener, upstream_address) = server::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .context("cannot listen for the demo upstream")?;
-        tokio::spawn(server::serve(upstream_listener, None, upstream, serve.limits, std::future::pending()));
+        let upstream_url =
+            UpstreamUrl::parse(&format!("http://{upstream_address}")).map_err(anyhow::Error::msg)?;
+        let mut config = crate::proxy::config(&args.serve, upstream_url)?;
+        config.assume_https = true;
+        tokio::spawn(server::serve(
+            upstream_listener,
+            None,
+            upstream,
+            config.server_limits(),
+            std::future::pending(),
+        ));
 
-        let forward = Forward::new(ForwardOptions {
-            upstream: UpstreamUrl::parse(&format!("http://{upstream_address}")).map_err(anyhow::Error::msg)?,
-            upstream_host: None,
-            forwarded: serve.forwarded,
-            trust_forwarded: false,
-            timeouts: serve.timeouts,
-        });
-        let policed = crate::proxy::policy_layer(&handle, &serve).layer(forward);
-        let service = areas::AreaRouting::new(DeclarationPage::new(policed, handle.clone()), Arc::clone(&areas));
-        let (listener, bound) =
-            server::bind(serve.listen).await.with_context(|| format!("cannot listen on {}", serve.listen))?;
-        println!("listening on {}://{bound}", serve.scheme());
+        let listen = config.listen;
+        let scheme = config.scheme();
+        let proxy = Proxy::bind(config, crate::proxy::policy_layer(&handle))
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?
+            .map_service(|service| areas::AreaRouting::new(service, Arc::clone(&areas)));
+        let bound = proxy.local_addr();
+        println!("listening on {scheme}://{bound}");
         println!("upstream on http://{upstream_address}");
         let policy_name = match (&args.config, args.policy) {
             (Some(path), _) => path.display().to_string(),
             (None, DemoPolicy::Fora) => "config/fora.toml".to_owned(),
             (None, DemoPolicy::Consent) => "config/fora-consent.toml".to_owned(),
         };
-        print!("{}", instructions(&serve, bound, upstream_address, &site, &policy_name));
+        print!("{}", instructions(scheme, bound, upstream_address, &site, &policy_name));
         tracing::info!(target: "cookie_warden::proxy", address = %bound, upstream = %upstream_address, "demo listening");
-        server::serve(listener, serve.tls.clone(), service, serve.limits, crate::proxy::shutdown_signal()).await;
+        proxy.serve(crate::proxy::shutdown_signal()).await;
         Ok(Exit::Done)
     })
 }
@@ -125,13 +127,12 @@ fn builtin_figment(text: &str) -> Figment {
 
 /// How to try the demo, printed at start.
 fn instructions(
-    serve: &Serve,
+    scheme: &str,
     proxy: SocketAddr,
     upstream: SocketAddr,
     site: &site::Site,
     policy_name: &str,
 ) -> String {
-    let scheme = serve.scheme();
     let mut text = format!(
         "\ncookie-warden demo: a site with {policy_name}'s cookies, and some rogue ones, behind cookie-warden.\n\n  open {scheme}://{proxy}/ in a browser\n\n  or try:\n"
     );

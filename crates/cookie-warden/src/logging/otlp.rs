@@ -99,7 +99,7 @@ mod tests {
     use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
-    use crate::proxy::trace_context;
+    use cookie_warden_proxy::trace_context;
 
     /// Accepts one HTTP request, answers `200`, returns its request line and decoded body.
     fn collect_one(listener: &TcpListener) -> (String, ExportTraceServiceRequest) {

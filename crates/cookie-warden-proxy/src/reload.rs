@@ -42,7 +42,7 @@ impl Trigger {
 
 /// Keeps the reload machinery running; dropping it stops watching the file.
 #[derive(Debug)]
-pub(crate) struct Reloader {
+pub struct Reloader {
     _watcher: Option<notify::RecommendedWatcher>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -58,7 +58,7 @@ impl Drop for Reloader {
 ///
 /// # Errors
 /// When the SIGHUP handler or the file watcher cannot be set up.
-pub(crate) fn start(path: PathBuf, handle: PolicyHandle, watch: bool, loaded: Vec<u8>) -> Result<Reloader> {
+pub fn start(path: PathBuf, handle: PolicyHandle, watch: bool, loaded: Vec<u8>) -> Result<Reloader> {
     let mut sighup = signal(SignalKind::hangup()).context("cannot install the SIGHUP handler")?;
     let (changes, mut changed) = mpsc::channel::<()>(1);
     let watcher = if watch {
@@ -168,7 +168,7 @@ fn watched_directory(path: &Path) -> PathBuf {
 }
 
 /// One message per policy error, each naming its source, key path and reason.
-pub(crate) fn error_lines(error: &PolicyFileError) -> Vec<String> {
+pub fn error_lines(error: &PolicyFileError) -> Vec<String> {
     match error {
         PolicyFileError::Invalid(errors) => policy_error_lines(errors),
         PolicyFileError::Unreadable { .. } => vec![error.to_string()],
@@ -176,6 +176,6 @@ pub(crate) fn error_lines(error: &PolicyFileError) -> Vec<String> {
 }
 
 /// One message per error of an invalid policy.
-pub(crate) fn policy_error_lines(errors: &PolicyErrors) -> Vec<String> {
+pub fn policy_error_lines(errors: &PolicyErrors) -> Vec<String> {
     errors.errors().iter().map(ToString::to_string).collect()
 }

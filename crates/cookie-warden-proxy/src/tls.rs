@@ -16,7 +16,7 @@ use tokio_rustls::TlsAcceptor;
 ///
 /// # Errors
 /// Names the file and what is wrong with it.
-pub(crate) fn acceptor(cert: &Path, key_path: &Path) -> Result<TlsAcceptor> {
+pub fn acceptor(cert: &Path, key_path: &Path) -> Result<TlsAcceptor> {
     let chain = CertificateDer::pem_file_iter(cert)
         .with_context(|| format!("cannot read the TLS certificate `{}`", cert.display()))?
         .collect::<Result<Vec<_>, _>>()

@@ -18,14 +18,14 @@ use tower_cookie_warden::PolicyHandle;
 
 /// Serves the declaration page in front of `inner`.
 #[derive(Debug, Clone)]
-pub(crate) struct DeclarationPage<S> {
+pub struct DeclarationPage<S> {
     inner: S,
     policy: PolicyHandle,
 }
 
 impl<S> DeclarationPage<S> {
     /// Serves the declaration of the policy behind `policy` in front of `inner`.
-    pub(crate) fn new(inner: S, policy: PolicyHandle) -> Self {
+    pub fn new(inner: S, policy: PolicyHandle) -> Self {
         Self { inner, policy }
     }
 }
@@ -113,7 +113,7 @@ fn parse_lang(code: &str) -> Option<Lang> {
 
 pin_project! {
     /// The response future of [`DeclarationPage`].
-    pub(crate) struct ResponseFuture<F> {
+    pub struct ResponseFuture<F> {
         #[pin]
         kind: Kind<F>,
     }

@@ -1,6 +1,7 @@
 //! W3C trace context (<https://www.w3.org/TR/trace-context/>) for the proxy's request spans.
 //!
-//! With the `otlp` feature and an exporter installed (see `logging`), each request's span is an
+//! With the `otlp` feature and a `tracing-opentelemetry` layer installed by the program (the
+//! `cookie-warden` binary does so when an OTLP endpoint is configured), each request's span is an
 //! OpenTelemetry span of kind server: the child of the request's `traceparent` (and carrying its
 //! `tracestate`) when that header is valid, else the root of a new trace (an invalid
 //! `traceparent` is ignored, never an error). The request to the upstream carries the proxy's span
@@ -14,7 +15,7 @@ use http::{HeaderMap, Method, StatusCode};
 use tracing::Span;
 
 /// The span of one proxied request, a child of the request's trace context when there is one.
-pub(crate) fn request_span(method: &Method, path: &str, headers: &HeaderMap) -> Span {
+pub fn request_span(method: &Method, path: &str, headers: &HeaderMap) -> Span {
     let span = tracing::info_span!(
         target: "cookie_warden::proxy",
         "request",
@@ -52,7 +53,7 @@ fn join_trace(_span: &Span, _headers: &HeaderMap) {}
 
 /// Puts the current span's context in the upstream request's `traceparent`/`tracestate`.
 #[cfg(feature = "otlp")]
-pub(crate) fn inject(headers: &mut HeaderMap) {
+pub fn inject(headers: &mut HeaderMap) {
     use opentelemetry::propagation::TextMapPropagator as _;
     use opentelemetry::trace::TraceContextExt as _;
     use tracing_opentelemetry::OpenTelemetrySpanExt as _;
@@ -71,11 +72,11 @@ pub(crate) fn inject(headers: &mut HeaderMap) {
 
 /// Without the `otlp` feature the client's headers pass unchanged.
 #[cfg(not(feature = "otlp"))]
-pub(crate) fn inject(_headers: &mut HeaderMap) {}
+pub fn inject(_headers: &mut HeaderMap) {}
 
 /// Records the response's status on the request span: an error status for `5xx`.
 #[cfg(feature = "otlp")]
-pub(crate) fn record_response(span: &Span, status: StatusCode) {
+pub fn record_response(span: &Span, status: StatusCode) {
     use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
     span.set_attribute("http.response.status_code", i64::from(status.as_u16()));
@@ -88,4 +89,4 @@ pub(crate) fn record_response(span: &Span, status: StatusCode) {
 
 /// Without the `otlp` feature there is no span status to record.
 #[cfg(not(feature = "otlp"))]
-pub(crate) fn record_response(_span: &Span, _status: StatusCode) {}
+pub fn record_response(_span: &Span, _status: StatusCode) {}

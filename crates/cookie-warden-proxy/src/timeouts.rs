@@ -17,18 +17,18 @@ use tokio::time::{Instant, Sleep};
 
 /// Every time limit of the proxy, checked once from the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Timeouts {
+pub struct Timeouts {
     /// Establishing a TCP connection to the upstream.
-    pub(crate) connect: Duration,
+    pub connect: Duration,
     /// From sending the request to receiving the upstream's response head.
-    pub(crate) upstream_head: Duration,
+    pub upstream_head: Duration,
     /// The longest pause between two frames of a request or response body.
-    pub(crate) body_idle: Duration,
+    pub body_idle: Duration,
     /// An HTTP/1 client connection with no complete request head in this time is closed (this
     /// covers both idle keep-alive connections and clients that send the head slowly).
-    pub(crate) client_idle: Duration,
+    pub client_idle: Duration,
     /// How long in-flight requests may run on after a shutdown signal.
-    pub(crate) shutdown: Duration,
+    pub shutdown: Duration,
 }
 
 /// The error a body yields when its peer paused for longer than the body idle timeout.
@@ -50,7 +50,7 @@ pin_project! {
     /// and allocates nothing per frame. The timer is made the first time the inner body keeps
     /// the reader waiting: a body that never does (an empty one, one already received) costs
     /// none.
-    pub(crate) struct IdleTimeoutBody<B> {
+    pub struct IdleTimeoutBody<B> {
         #[pin]
         inner: B,
         sleep: Option<Pin<Box<Sleep>>>,

@@ -6,7 +6,7 @@
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
 
 /// Raises the soft limit of open files to the hard limit; returns the limit in force.
-pub(crate) fn raise_open_files() -> Option<u64> {
+pub fn raise_open_files() -> Option<u64> {
     let (soft, hard) = match getrlimit(Resource::RLIMIT_NOFILE) {
         Ok(limits) => limits,
         Err(error) => {

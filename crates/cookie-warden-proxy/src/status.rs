@@ -31,19 +31,19 @@ static POLICY: RwLock<Option<PolicyStatus>> = RwLock::new(None);
 
 /// The policy in force and how the last reload went.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct PolicyStatus {
+pub struct PolicyStatus {
     /// SHA-256 of the policy file's bytes, lowercase hex.
-    pub(crate) digest: String,
+    pub digest: String,
     /// `enforce` or `report-only` (after environment overrides).
-    pub(crate) mode: &'static str,
+    pub mode: &'static str,
     /// Whether the last load (at start, or the last reload) succeeded.
-    pub(crate) last_reload_successful: bool,
+    pub last_reload_successful: bool,
     /// When that load ran, in seconds since the Unix epoch.
-    pub(crate) last_reload_timestamp: f64,
+    pub last_reload_timestamp: f64,
 }
 
 /// The SHA-256 of `bytes` in lowercase hex: a policy file's digest.
-pub(crate) fn digest(bytes: &[u8]) -> String {
+pub fn digest(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     let hash = Sha256::digest(bytes);
     let mut hex = String::with_capacity(64);
@@ -54,7 +54,7 @@ pub(crate) fn digest(bytes: &[u8]) -> String {
 }
 
 /// `enforce` or `report-only`.
-pub(crate) fn mode_name(policy: &CompiledPolicy) -> &'static str {
+pub fn mode_name(policy: &CompiledPolicy) -> &'static str {
     match policy.mode() {
         Mode::Enforce => "enforce",
         Mode::ReportOnly => "report-only",
@@ -62,7 +62,7 @@ pub(crate) fn mode_name(policy: &CompiledPolicy) -> &'static str {
 }
 
 /// Records a policy that loaded (at start or on reload) from a file with `digest`.
-pub(crate) fn policy_loaded(digest: String, policy: &CompiledPolicy) {
+pub fn policy_loaded(digest: String, policy: &CompiledPolicy) {
     let status = PolicyStatus {
         digest,
         mode: mode_name(policy),
@@ -73,7 +73,7 @@ pub(crate) fn policy_loaded(digest: String, policy: &CompiledPolicy) {
 }
 
 /// Records a reload that failed: the running policy (and its digest) stays.
-pub(crate) fn reload_failed() {
+pub fn reload_failed() {
     if let Some(status) = POLICY.write().unwrap_or_else(PoisonError::into_inner).as_mut() {
         status.last_reload_successful = false;
         status.last_reload_timestamp = now();
@@ -81,7 +81,7 @@ pub(crate) fn reload_failed() {
 }
 
 /// The policy in force, if one is loaded.
-pub(crate) fn policy() -> Option<PolicyStatus> {
+pub fn policy() -> Option<PolicyStatus> {
     POLICY.read().unwrap_or_else(PoisonError::into_inner).clone()
 }
 
@@ -97,7 +97,7 @@ pub(crate) fn shutting_down() {
 }
 
 /// Why the process is not ready, or `None` when it is.
-pub(crate) fn not_ready_because() -> Option<&'static str> {
+pub fn not_ready_because() -> Option<&'static str> {
     match LISTENER.load(Ordering::Acquire) {
         SHUTTING_DOWN => Some("shutting down"),
         NOT_SERVING => Some("the listener is not accepting yet"),

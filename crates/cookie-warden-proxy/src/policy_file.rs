@@ -18,9 +18,14 @@ use figment::providers::{Format, Toml};
 
 /// Why a policy did not load.
 #[derive(Debug)]
-pub(crate) enum PolicyFileError {
+pub enum PolicyFileError {
     /// The file is missing or cannot be read.
-    Unreadable { path: PathBuf, reason: String },
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why it cannot be read.
+        reason: String,
+    },
     /// The policy is invalid: every error, each with its source, key path and reason.
     Invalid(PolicyErrors),
 }
@@ -39,17 +44,17 @@ impl fmt::Display for PolicyFileError {
 impl std::error::Error for PolicyFileError {}
 
 /// The environment overrides alone, as a provider to merge after a policy's text.
-pub(crate) fn env_overrides() -> Figment {
+pub fn env_overrides() -> Figment {
     with_env_overrides(Figment::new())
 }
 
 /// The standard figment for a policy file: the file, then the environment overrides.
-pub(crate) fn figment(path: &Path) -> Figment {
+pub fn figment(path: &Path) -> Figment {
     with_env_overrides(Figment::new().merge(Toml::file_exact(path)))
 }
 
 /// Loads, checks and compiles the policy at `path` (plus environment overrides).
-pub(crate) fn load(path: &Path) -> Result<Loaded, PolicyFileError> {
+pub fn load(path: &Path) -> Result<Loaded, PolicyFileError> {
     let unreadable = |reason: String| PolicyFileError::Unreadable {
         path: path.to_owned(),
         reason,

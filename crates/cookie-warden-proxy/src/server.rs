@@ -2,7 +2,7 @@
 //! (prior knowledge, and ALPN `h2` over TLS) with hyper-util's auto server, and shuts down
 //! gracefully: on the shutdown signal it stops accepting, lets in-flight requests finish for at
 //! most the shutdown timeout, then returns. An HTTP/2 request whose `host` header differs from
-//! its `:authority` is refused with `400` before the service sees it (see [`super::authority`]).
+//! its `:authority` is refused with `400` before the service sees it (see `authority.rs`).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -32,19 +32,19 @@ use super::trace_context;
 
 /// Limits of the client side.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ServerLimits {
+pub struct ServerLimits {
     /// An HTTP/1 connection without a complete request head for this long is closed; also the
     /// HTTP/2 keep-alive ping timeout and the TLS handshake limit.
-    pub(crate) client_idle: Duration,
+    pub client_idle: Duration,
     /// The largest request head accepted (HTTP/1 read buffer, HTTP/2 header list).
-    pub(crate) max_head_bytes: usize,
+    pub max_head_bytes: usize,
     /// How long in-flight requests may run on after the shutdown signal.
-    pub(crate) shutdown: Duration,
+    pub shutdown: Duration,
 }
 
 /// Serves `service` on `listener` until `shutdown` resolves, then drains in-flight requests for
 /// at most `limits.shutdown`.
-pub(crate) async fn serve<S, B>(
+pub async fn serve<S, B>(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     service: S,
@@ -137,11 +137,26 @@ pub(crate) async fn serve<S, B>(
 
 /// The request counter of each status class, registered on its first increment (so `/metrics`
 /// shows the classes that occurred) and kept: an increment is then one atomic add (nothing at
-/// all without a metrics recorder), not a label lookup.
-#[derive(Debug, Default)]
-struct StatusCounters([OnceLock<metrics::Counter>; 5]);
+/// all without a metrics recorder), not a label lookup. The request duration histogram beside
+/// them, registered when the serve loop starts (after the binary installed its recorder).
+#[derive(Debug)]
+struct StatusCounters([OnceLock<metrics::Counter>; 5], metrics::Histogram);
+
+impl Default for StatusCounters {
+    fn default() -> Self {
+        Self(
+            Default::default(),
+            metrics::histogram!("cookie_warden_request_duration_seconds"),
+        )
+    }
+}
 
 impl StatusCounters {
+    /// Records one request's duration (up to its response head).
+    fn record_duration(&self, elapsed: Duration) {
+        self.1.record(elapsed.as_secs_f64());
+    }
+
     /// Counts one response with `status`.
     fn count(&self, status: http::StatusCode) {
         const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
@@ -196,7 +211,7 @@ impl Connection {
                 let response = service.oneshot(request).await?.map(Either::Left);
                 counters.count(response.status());
                 trace_context::record_response(&tracing::Span::current(), response.status());
-                crate::metrics::record_request_duration(started.elapsed());
+                counters.record_duration(started.elapsed());
                 Ok::<_, Infallible>(response)
             }
             .instrument(span)
@@ -269,7 +284,7 @@ fn client_failure(error: &(dyn std::error::Error + 'static)) -> &'static str {
 ///
 /// # Errors
 /// When the address cannot be bound.
-pub(crate) async fn bind(address: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)> {
+pub async fn bind(address: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)> {
     let listener = TcpListener::bind(address).await?;
     let bound = listener.local_addr()?;
     Ok((listener, bound))

@@ -22,13 +22,13 @@ use hyper::client::conn::http1::{Builder, SendRequest};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::proxy::timeouts::{BoxError, IdleTimeoutBody};
+use crate::timeouts::{BoxError, IdleTimeoutBody};
 
 /// The request body sent upstream.
-pub(crate) type RequestBody = IdleTimeoutBody<Incoming>;
+pub type RequestBody = IdleTimeoutBody<Incoming>;
 
 /// What a request body sent upstream must be.
-pub(crate) trait SendBody: Body<Data = Bytes, Error: Into<BoxError>> + Send + 'static {}
+pub trait SendBody: Body<Data = Bytes, Error: Into<BoxError>> + Send + 'static {}
 
 impl<B: Body<Data = Bytes, Error: Into<BoxError>> + Send + 'static> SendBody for B {}
 
@@ -231,7 +231,7 @@ async fn reap<B>(shared: Weak<Shared<B>>) {
 /// The upstream's response body; its connection goes back to the pool when it ends, and is
 /// closed when the body is dropped before its end.
 #[derive(Debug)]
-pub(crate) struct UpstreamBody<B: SendBody = RequestBody> {
+pub struct UpstreamBody<B: SendBody = RequestBody> {
     inner: Incoming,
     connection: Option<(SendRequest<B>, Pool<B>)>,
 }

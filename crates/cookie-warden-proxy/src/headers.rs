@@ -6,7 +6,6 @@ use std::net::{IpAddr, SocketAddr};
 
 use bytes::Bytes;
 
-use clap::ValueEnum;
 use http::Version;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
@@ -133,8 +132,8 @@ fn tokens(value: &HeaderValue) -> impl Iterator<Item = &[u8]> {
 }
 
 /// How the upstream is told about the client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ForwardedStyle {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForwardedStyle {
     /// `X-Forwarded-For` (appended to), `X-Forwarded-Proto`, `X-Forwarded-Host`.
     XForwarded,
     /// One RFC 7239 `Forwarded` element (`for=…;proto=…;host=…`) appended.

@@ -10,17 +10,17 @@
 //!   ([`conflicting_authority`]). hyper (h2 0.4) does not check this itself.
 //!
 //! Hosts compare as RFC 3986 §6.2 normalises them: case-insensitively, without userinfo, and with
-//! the scheme's default port equal to no port.
+//! the scheme's default port equal to no port (the core's [`origin`], which the layer and `eval`
+//! read hosts with too).
 
-use http::uri::{Authority, Scheme};
+use cookie_warden_core::origin;
 use http::{HeaderValue, Request, Uri, Version, header};
 
 /// The `Host` value for the upstream generated from the request target's authority (without
 /// userinfo), or `None` when the target has none (origin-form: the client's `Host` stands).
 pub(crate) fn upstream_host(uri: &Uri) -> Option<HeaderValue> {
     let authority = uri.authority()?;
-    let host = host_and_port(authority);
-    HeaderValue::from_str(host).ok()
+    HeaderValue::from_str(origin::strip_userinfo(authority.as_str())).ok()
 }
 
 /// Whether `request` is an HTTP/2 request whose `host` header names another host than its
@@ -39,54 +39,9 @@ pub(crate) fn conflicting_authority<B>(request: &Request<B>) -> bool {
     if hosts.next().is_some() {
         return true;
     }
-    let default_port = default_port(request.uri().scheme());
-    !same_host(host_and_port(authority).as_bytes(), host.as_bytes(), default_port)
-}
-
-/// `host[:port]` of an authority: its text without any `userinfo@`.
-fn host_and_port(authority: &Authority) -> &str {
-    let text = authority.as_str();
-    text.rfind('@').map_or(text, |at| &text[at + 1..])
-}
-
-/// The default port of a scheme (`http`: 80, `https`: 443); `None` for others.
-fn default_port(scheme: Option<&Scheme>) -> Option<&'static [u8]> {
-    match scheme {
-        Some(scheme) if *scheme == Scheme::HTTPS => Some(b"443"),
-        Some(scheme) if *scheme == Scheme::HTTP => Some(b"80"),
-        _ => None,
-    }
-}
-
-/// Whether two `host[:port]` texts name the same host: case-insensitively, an explicit default
-/// port equal to none.
-fn same_host(a: &[u8], b: &[u8], default_port: Option<&[u8]>) -> bool {
-    let strip = |text: &[u8]| -> Vec<u8> {
-        let text = text.trim_ascii();
-        let lowered = text.to_ascii_lowercase();
-        match (default_port, split_port(&lowered)) {
-            (Some(default), (host, Some(port))) if port == default => host.to_vec(),
-            _ => lowered,
-        }
-    };
-    a.eq_ignore_ascii_case(b) || strip(a) == strip(b)
-}
-
-/// `host` and its port, if the text ends in `:digits` (after any IPv6 literal's `]`).
-fn split_port(text: &[u8]) -> (&[u8], Option<&[u8]>) {
-    let after_literal = text.iter().rposition(|&b| b == b']').map_or(0, |i| i + 1);
-    match text[after_literal..].iter().rposition(|&b| b == b':') {
-        Some(colon) => {
-            let colon = after_literal + colon;
-            let port = &text[colon + 1..];
-            if port.iter().all(u8::is_ascii_digit) {
-                (&text[..colon], Some(port))
-            } else {
-                (text, None)
-            }
-        }
-        None => (text, None),
-    }
+    let default_port = request.uri().scheme_str().and_then(origin::default_port);
+    let authority = origin::strip_userinfo(authority.as_str());
+    !origin::same_authority(authority.as_bytes(), host.as_bytes(), default_port)
 }
 
 #[cfg(test)]

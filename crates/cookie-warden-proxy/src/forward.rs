@@ -4,9 +4,9 @@
 //! `Err`) over a pool of keep-alive HTTP/1.1 connections to the upstream ([`pool`]). It removes
 //! hop-by-hop headers, tells the
 //! upstream who asked (`X-Forwarded-*` or `Forwarded`), sends the `Host` the request is for (the
-//! target's authority when it has one, else the client's `Host`; see [`super::authority`]) unless
+//! target's authority when it has one, else the client's `Host`; see `authority.rs`) unless
 //! an upstream host is configured, passes upgrades through, and turns upstream failures into
-//! `502`/`504` responses (see [`super::errors`]). The cookie policy is a layer around it.
+//! `502`/`504` responses (see `errors.rs`). The cookie policy is a layer around it.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -27,16 +27,16 @@ use super::timeouts::{BodySide, IdleTimeoutBody, Timeouts};
 use super::trace_context;
 use super::upgrade;
 
-pub(super) mod pool;
+pub mod pool;
 
 use pool::{Pool, UpstreamBody};
 
 /// A response body: the upstream's, streamed, or a short one the proxy made itself.
-pub(crate) type ProxyBody = Either<IdleTimeoutBody<UpstreamBody>, Full<Bytes>>;
+pub type ProxyBody = Either<IdleTimeoutBody<UpstreamBody>, Full<Bytes>>;
 
 /// The upstream, checked once: `http://host[:port][/base/path]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Upstream {
+pub struct Upstream {
     authority: Authority,
     /// The authority as a `Host` value, for requests that name no host.
     host: HeaderValue,
@@ -49,7 +49,7 @@ impl Upstream {
     ///
     /// # Errors
     /// A message naming the URL when it is not an absolute `http://` URL without query.
-    pub(crate) fn parse(url: &str) -> Result<Self, String> {
+    pub fn parse(url: &str) -> Result<Self, String> {
         let uri: Uri = url
             .parse()
             .map_err(|e| format!("invalid upstream URL `{url}`: {e}"))?;
@@ -106,29 +106,29 @@ impl Upstream {
     }
 
     /// `http://authority/base` for messages.
-    pub(crate) fn display(&self) -> String {
+    pub fn display(&self) -> String {
         format!("http://{}{}", self.authority, self.base_path)
     }
 }
 
 /// How requests are forwarded.
 #[derive(Debug, Clone)]
-pub(crate) struct ForwardOptions {
+pub struct ForwardOptions {
     /// Where to.
-    pub(crate) upstream: Upstream,
+    pub upstream: Upstream,
     /// The `Host` sent upstream instead of the client's.
-    pub(crate) upstream_host: Option<HeaderValue>,
+    pub upstream_host: Option<HeaderValue>,
     /// How the upstream learns about the client.
-    pub(crate) forwarded: ForwardedStyle,
+    pub forwarded: ForwardedStyle,
     /// Keep `X-Forwarded-Proto`/`-Host` set by a trusted proxy in front.
-    pub(crate) trust_forwarded: bool,
+    pub trust_forwarded: bool,
     /// Time limits.
-    pub(crate) timeouts: Timeouts,
+    pub timeouts: Timeouts,
 }
 
 /// The forwarding service. Cheap to clone: everything lives behind one `Arc`.
 #[derive(Debug, Clone)]
-pub(crate) struct Forward {
+pub struct Forward {
     inner: Arc<Inner>,
 }
 
@@ -140,7 +140,7 @@ struct Inner {
 
 impl Forward {
     /// A forwarding service with its own connection pool.
-    pub(crate) fn new(options: ForwardOptions) -> Self {
+    pub fn new(options: ForwardOptions) -> Self {
         let pool = Pool::new(
             options.upstream.connect_target(),
             options.timeouts.connect,
