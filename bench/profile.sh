@@ -4,6 +4,7 @@
 #   bench/profile.sh                       # axum bare / with the layer, the proxy with and without its logs
 #   N=500 TARGETS="axum-layer" bench/profile.sh
 #   TARGETS="proxy-json" bench/profile.sh  # the proxy with --log-format json (default logs)
+#   ROUTES=mixed bench/profile.sh          # 9 requests in 10 to /plain, 1 to /set-cookies (which violates)
 #
 # Each target runs under `valgrind --tool=callgrind` with instrumentation switched on only once it listens
 # (so start-up, e.g. compiling the policy, is not counted), serves exactly N requests on one keep-alive connection
@@ -72,8 +73,19 @@ profile() {
     PIDS+=("$pid")
     addr=$(wait_listening "$WORK/$target.stdout")
     callgrind_control -i on "$pid" >/dev/null
-    curl -s -o /dev/null --max-time 600 -H "Host: $HOST_HEADER" "http://$addr/$route?request=[1-$N]" \
-        || die "$target: requests failed"
+    if [[ $route == mixed ]]; then
+        # A realistic mix: every tenth response carries the violating Set-Cookie headers.
+        local i config=$WORK/$target.mixed.curl
+        for ((i = 1; i <= N; i++)); do
+            if ((i % 10 == 0)); then echo "url = \"http://$addr/set-cookies?request=$i\""
+            else echo "url = \"http://$addr/plain?request=$i\""; fi
+            echo 'output = "/dev/null"'
+        done >"$config"
+        curl -s --max-time 600 -H "Host: $HOST_HEADER" -K "$config" || die "$target: requests failed"
+    else
+        curl -s -o /dev/null --max-time 600 -H "Host: $HOST_HEADER" "http://$addr/$route?request=[1-$N]" \
+            || die "$target: requests failed"
+    fi
     kill "$pid"
     wait "$pid" 2>/dev/null || true
     local total

@@ -28,6 +28,7 @@ use super::headers::{
     ClientInfo, ForwardedStyle, append_via, has_token, join_cookie_headers, strip_hop_by_hop,
 };
 use super::timeouts::{BodySide, IdleTimeoutBody, Timeouts};
+use super::trace_context;
 use super::upgrade;
 use super::upstream_tls::UpstreamTls;
 
@@ -230,6 +231,7 @@ impl Inner {
         trailers::announce_without(&mut parts.headers, &REQUEST_COOKIES);
         join_cookie_headers(&mut parts.headers);
         append_via(&mut parts.headers, parts.version);
+        trace_context::inject(&mut parts.headers);
         if let Some(protocol) = upgrade_protocol {
             parts
                 .headers

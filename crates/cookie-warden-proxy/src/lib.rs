@@ -40,7 +40,8 @@
 //!   HTTP/2 by ALPN) to an `https://` upstream;
 //! - [`declaration`]: the public cookie declaration page at the policy's `[declaration] path`;
 //! - [`policy_file`]: loading the policy file with its environment overrides;
-//! - [`status`]: readiness and the policy in force, for the admin endpoints.
+//! - [`status`]: readiness and the policy in force, for the admin endpoints;
+//! - [`trace_context`]: W3C `traceparent`/`tracestate` in and out (the `otlp` feature).
 
 mod authority;
 pub mod cert_reload;
@@ -59,6 +60,7 @@ pub mod server;
 pub mod status;
 pub mod timeouts;
 pub mod tls;
+pub mod trace_context;
 mod upgrade;
 pub mod upstream_tls;
 

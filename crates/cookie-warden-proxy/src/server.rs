@@ -28,6 +28,7 @@ use super::authority;
 use super::headers::ClientInfo;
 use super::preface::PrefaceDeadline;
 use super::timeouts::BoxError;
+use super::trace_context;
 
 /// Limits of the client side.
 #[derive(Debug, Clone, Copy)]
@@ -194,12 +195,7 @@ impl Connection {
             client_idle,
         } = self;
         let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-            let span = tracing::info_span!(
-                target: "cookie_warden::proxy",
-                "request",
-                http.request.method = %request.method(),
-                url.path = request.uri().path(),
-            );
+            let span = trace_context::request_span(request.method(), request.uri().path(), request.headers());
             request.extensions_mut().insert(info);
             let service = service.clone();
             let counters = Arc::clone(&counters);
@@ -214,6 +210,7 @@ impl Connection {
                 }
                 let response = service.oneshot(request).await?.map(Either::Left);
                 counters.count(response.status());
+                trace_context::record_response(&tracing::Span::current(), response.status());
                 counters.record_duration(started.elapsed());
                 Ok::<_, Infallible>(response)
             }

@@ -374,7 +374,8 @@ pub(crate) struct TelemetryArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
     pub(crate) log_format: crate::logging::LogFormat,
     /// Export traces and events to this OpenTelemetry collector (OTLP/HTTP, e.g.
-    /// http://collector:4318/v1/traces); needs the `otlp` cargo feature.
+    /// http://collector:4318/v1/traces); needs the `otlp` cargo feature. Default: from
+    /// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces.
     #[arg(long, value_name = "URL")]
     pub(crate) otlp_endpoint: Option<String>,
     /// Serve Prometheus metrics at http://ADDR/metrics.

@@ -1,21 +1,35 @@
 //! The binary's tracing subscriber: text or JSON lines on stderr, filtered `RUST_LOG`-style, and
-//! with the `otlp` feature an OpenTelemetry exporter (`--otlp-endpoint`).
+//! with the `otlp` feature an OpenTelemetry exporter (see [`otlp`]).
 //!
 //! The default filter, `warn,cookie_warden=info`, shows every cookie policy violation (fixes are
-//! INFO, strips and blocks WARN by default) and the proxy's own lifecycle events. JSON lines put
-//! each event's fields at the top level (`cookie.name`, `violation`, `action`, …) next to
-//! `timestamp`, `level`, `target` and `message`.
+//! INFO, strips and blocks WARN by default) and the proxy's own lifecycle events.
+//!
+//! - **text**: tracing-subscriber's own `Full` format (its fixes, such as the escaping of ANSI
+//!   control characters of RUSTSEC-2025-0055, apply as they are released), coloured only when
+//!   stderr is a terminal and `NO_COLOR` is unset or empty (<https://no-color.org/>);
+//! - **JSON**: one object per line with a documented schema (see [`json`]): `timestamp`,
+//!   `level`, `target`, the event's fields at the top level, and `trace_id`/`span_id` inside a
+//!   span that OpenTelemetry tracks.
+
+use std::ffi::OsStr;
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
+use tracing::Subscriber;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::{DefaultFields, Format, Full};
+use tracing_subscriber::fmt::{self, MakeWriter};
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
 #[cfg(test)]
 mod captured;
 mod json;
-mod text;
+mod json_string;
+#[cfg(feature = "otlp")]
+mod otlp;
+mod otlp_endpoint;
 
 /// The filter used when `RUST_LOG` is unset.
 pub(crate) const DEFAULT_FILTER: &str = "warn,cookie_warden=info";
@@ -28,13 +42,6 @@ pub(crate) enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
-}
-
-/// Whether an event was bridged from the `log` crate (its metadata is `tracing-log`'s, with the
-/// record's own target in a `log.target` field): the stock formatters, which normalise it, write
-/// those.
-fn bridged_from_log(metadata: &tracing::Metadata<'_>) -> bool {
-    metadata.fields().field("log.target").is_some()
 }
 
 /// Keeps the exporters alive; flushes them when dropped.
@@ -55,56 +62,55 @@ impl Drop for LogGuard {
     }
 }
 
-/// Installs the global subscriber.
+/// The filter from `RUST_LOG` (its value, if set), else [`DEFAULT_FILTER`].
+fn filter(rust_log: Option<&str>) -> Result<EnvFilter> {
+    match rust_log {
+        Some(directives) if !directives.trim().is_empty() => {
+            EnvFilter::try_new(directives).with_context(|| format!("invalid RUST_LOG filter `{directives}`"))
+        }
+        _ => Ok(EnvFilter::new(DEFAULT_FILTER)),
+    }
+}
+
+/// Whether text lines are coloured: only on a terminal, and never when `NO_COLOR` is set to a
+/// non-empty value.
+fn coloured(terminal: bool, no_color: Option<&OsStr>) -> bool {
+    terminal && no_color.is_none_or(OsStr::is_empty)
+}
+
+/// The text format: the stock `Full` lines, with or without ANSI colours.
+fn text_layer<S, W>(make_writer: W, ansi: bool) -> fmt::Layer<S, DefaultFields, Format<Full>, W>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'writer> MakeWriter<'writer> + 'static,
+{
+    fmt::layer().with_ansi(ansi).with_writer(make_writer)
+}
+
+/// Installs the global subscriber. The OTLP endpoint is `otlp_endpoint` (`--otlp-endpoint`),
+/// else the one the `OTEL_EXPORTER_OTLP_*` variables name (see [`otlp_endpoint`]); none means no
+/// export.
 ///
 /// # Errors
-/// When `RUST_LOG` is not a valid filter, the OTLP exporter cannot be built, or a subscriber is
-/// already installed.
+/// When `RUST_LOG` is not a valid filter, the OTLP exporter cannot be built, `--otlp-endpoint`
+/// is given to a build without the `otlp` feature, or a subscriber is already installed.
 pub(crate) fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> Result<LogGuard> {
-    let filter = match std::env::var("RUST_LOG") {
-        Ok(directives) if !directives.trim().is_empty() => EnvFilter::try_new(&directives)
-            .with_context(|| format!("invalid RUST_LOG filter `{directives}`"))?,
-        _ => EnvFilter::new(DEFAULT_FILTER),
-    };
-    // A terminal gets the stock, coloured lines; anything else (a file, a pipe, journald) the
-    // same lines without ANSI from the lean formatter.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let coloured = (format == LogFormat::Text && ansi).then(|| {
-        tracing_subscriber::fmt::layer()
-            .with_writer(std::io::stderr)
-            .with_ansi(true)
-    });
-    let text = (format == LogFormat::Text && !ansi).then(|| {
-        tracing_subscriber::fmt::layer()
-            .with_ansi(false)
-            .fmt_fields(text::Fields)
-            .event_format(text::Lines::default())
-            .with_writer(std::io::stderr)
-    });
-    // JSON lines from a layer of our own; the stock layer only for events bridged from `log`.
-    let json = (format == LogFormat::Json).then(|| json::Lines::new(std::io::stderr));
-    let json_log_records = (format == LogFormat::Json).then(|| {
-        json::LogRecords(
-            tracing_subscriber::fmt::layer()
-                .json()
-                .flatten_event(true)
-                .with_current_span(false)
-                .with_span_list(false)
-                .with_writer(std::io::stderr),
-        )
-    });
-    let registry = tracing_subscriber::registry()
-        .with(filter)
-        .with(coloured)
-        .with(text)
-        .with(json)
-        .with(json_log_records);
+    let filter = filter(std::env::var("RUST_LOG").ok().as_deref())?;
+    let ansi = coloured(
+        std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
+    let text = (format == LogFormat::Text).then(|| text_layer(std::io::stderr, ansi));
+    let json = (format == LogFormat::Json).then(|| json::JsonLines::new(std::io::stderr));
+    let registry = tracing_subscriber::registry().with(filter).with(text).with(json);
+    let endpoint = otlp_endpoint::resolve(otlp_endpoint, |name| std::env::var(name).ok());
 
     #[cfg(feature = "otlp")]
     {
-        let (otel, provider) = match otlp_endpoint {
+        let (otel, provider) = match &endpoint {
             Some(endpoint) => {
-                let (layer, provider) = otlp::layer(endpoint)?;
+                let resource = otlp::resource(|name| std::env::var(name).ok());
+                let (layer, provider) = otlp::layer(&endpoint.url, resource)?;
                 (Some(layer), Some(provider))
             }
             None => (None, None),
@@ -113,6 +119,14 @@ pub(crate) fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> Result<Log
             .with(otel)
             .try_init()
             .context("a tracing subscriber is already installed")?;
+        if let Some(endpoint) = &endpoint {
+            tracing::info!(
+                target: "cookie_warden",
+                otlp_endpoint = %endpoint.url,
+                otlp_source = endpoint.source,
+                "exporting traces"
+            );
+        }
         Ok(LogGuard { provider })
     }
     #[cfg(not(feature = "otlp"))]
@@ -125,110 +139,92 @@ pub(crate) fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> Result<Log
         registry
             .try_init()
             .context("a tracing subscriber is already installed")?;
+        if let Some(endpoint) = endpoint {
+            // Set for every process of a platform: not a reason to refuse to start.
+            tracing::warn!(
+                target: "cookie_warden",
+                otlp_source = endpoint.source,
+                "an OTLP endpoint is set, but this cookie-warden is built without the `otlp` feature: no traces are exported"
+            );
+        }
         Ok(LogGuard {})
     }
 }
 
-/// The OpenTelemetry export: spans (each proxied request is one) with their events (violations,
-/// upstream failures) over OTLP/HTTP (protobuf) to a collector.
-#[cfg(feature = "otlp")]
-mod otlp {
-    use anyhow::{Context, Result};
-    use opentelemetry::trace::TracerProvider as _;
-    use opentelemetry_otlp::{SpanExporter, WithExportConfig};
-    use opentelemetry_sdk::Resource;
-    use opentelemetry_sdk::trace::SdkTracerProvider;
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
 
-    /// A tracing layer exporting to `endpoint` (e.g. `http://collector:4318/v1/traces`).
-    pub(super) fn layer<S>(
-        endpoint: &str,
-    ) -> Result<(
-        tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>,
-        SdkTracerProvider,
-    )>
-    where
-        S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
-    {
-        let exporter = SpanExporter::builder()
-            .with_http()
-            .with_endpoint(endpoint)
-            .build()
-            .with_context(|| format!("cannot build the OTLP exporter for `{endpoint}`"))?;
-        let provider = SdkTracerProvider::builder()
-            .with_batch_exporter(exporter)
-            .with_resource(Resource::builder().with_service_name("cookie-warden").build())
-            .build();
-        let tracer = provider.tracer("cookie-warden");
-        Ok((tracing_opentelemetry::layer().with_tracer(tracer), provider))
-    }
-}
-
-/// Runs with `cargo test -p cookie-warden --features otlp`: a fake collector on 127.0.0.1
-/// receives the export.
-#[cfg(all(test, feature = "otlp"))]
-mod otlp_tests {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::net::TcpListener;
-    use std::time::Duration;
-
+    use tracing::Level;
     use tracing_subscriber::layer::SubscriberExt;
 
-    /// Accepts one HTTP request, answers `200`, returns its request line and body.
-    fn collect_one(listener: &TcpListener) -> (String, Vec<u8>) {
-        let (stream, _) = listener.accept().expect("the exporter connects");
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut reader = BufReader::new(stream);
-        let mut request_line = String::new();
-        reader.read_line(&mut request_line).unwrap();
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            if line.trim().is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap();
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).unwrap();
-        reader
-            .get_mut()
-            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
-            .unwrap();
-        (request_line, body)
-    }
+    use super::captured::Captured;
+    use super::*;
 
-    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-        haystack.windows(needle.len()).any(|window| window == needle)
+    /// A violation as the layer logs it, inside a request span, and a message with an ANSI escape.
+    fn emit_violation() {
+        let request = tracing::info_span!(target: "cookie_warden::proxy", "request", url.path = "/a");
+        let _entered = request.enter();
+        let absent: Option<&str> = None;
+        tracing::event!(
+            target: "cookie_warden",
+            Level::WARN,
+            cookie.name = %"_ga",
+            cookie.rule = absent,
+            cookie.source = "response",
+            violation = "unlisted,missing_secure",
+            action = "stripped",
+            enforced = true,
+            http.response.status_code = 200u16,
+            "cookie policy violation"
+        );
+        tracing::error!(target: "cookie_warden", "upstream \u{1b}[31mfailure");
     }
 
     #[test]
-    fn spans_and_their_events_reach_the_collector() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let endpoint = format!("http://{}/v1/traces", listener.local_addr().unwrap());
-        let collector = std::thread::spawn(move || collect_one(&listener));
+    fn colours_only_on_a_terminal_without_no_color() {
+        assert!(coloured(true, None));
+        assert!(coloured(true, Some(OsStr::new(""))));
+        assert!(!coloured(true, Some(OsStr::new("1"))));
+        assert!(!coloured(false, None));
+        assert!(!coloured(false, Some(OsStr::new("1"))));
+    }
 
-        let (layer, provider) = super::otlp::layer(&endpoint).unwrap();
-        let subscriber = tracing_subscriber::registry().with(layer);
-        tracing::subscriber::with_default(subscriber, || {
-            let span = tracing::info_span!("request", url.path = "/account");
-            let _entered = span.enter();
-            tracing::warn!(target: "cookie_warden", action = "stripped", cookie.name = "sid", "cookie policy violation");
-        });
-        provider.force_flush().expect("the export succeeds");
+    #[test]
+    fn the_default_filter_applies_when_rust_log_is_unset_or_blank() {
+        for rust_log in [None, Some(""), Some("  ")] {
+            assert_eq!(
+                filter(rust_log).unwrap().to_string(),
+                EnvFilter::new(DEFAULT_FILTER).to_string()
+            );
+        }
+        assert_eq!(filter(Some("debug")).unwrap().to_string(), "debug");
+        let error = filter(Some("cookie_warden=loud")).unwrap_err();
+        assert!(format!("{error:#}").contains("`cookie_warden=loud`"), "{error:#}");
+    }
 
-        let (request_line, body) = collector.join().unwrap();
-        assert!(request_line.starts_with("POST /v1/traces "), "{request_line}");
-        assert!(contains(&body, b"cookie-warden"), "the service name is exported");
+    #[test]
+    fn text_lines_are_coloured_only_when_asked_and_escape_control_characters() {
+        let plain = Captured::default();
+        let subscriber = tracing_subscriber::registry().with(text_layer(plain.clone(), false));
+        tracing::subscriber::with_default(subscriber, emit_violation);
+        let lines = plain.lines();
+        assert_eq!(lines.len(), 2, "{lines:#?}");
         assert!(
-            contains(&body, b"cookie policy violation"),
-            "the event is exported with its span"
+            lines[0].contains(
+                " WARN request{url.path=\"/a\"}: cookie_warden: cookie policy violation cookie.name=_ga cookie.source=\"response\" violation=\"unlisted,missing_secure\" action=\"stripped\" enforced=true http.response.status_code=200"
+            ),
+            "{}",
+            lines[0]
         );
-        assert!(contains(&body, b"/account"));
-        provider.shutdown().unwrap();
+        assert!(lines.iter().all(|line| !line.contains('\u{1b}')), "{lines:#?}");
+        assert!(lines[1].contains("upstream \\x1b[31mfailure"), "{}", lines[1]);
+
+        let coloured = Captured::default();
+        let subscriber = tracing_subscriber::registry().with(text_layer(coloured.clone(), true));
+        tracing::subscriber::with_default(subscriber, emit_violation);
+        let lines = coloured.lines();
+        assert!(lines[0].contains("\u{1b}["), "{}", lines[0]);
+        assert!(!lines[1].contains("\u{1b}[31mfailure"), "{}", lines[1]);
     }
 }

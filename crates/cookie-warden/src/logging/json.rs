@@ -1,34 +1,54 @@
-//! `--log-format json`: byte for byte the lines of tracing-subscriber's JSON format as the binary
-//! configures it (`flatten_event`, no span fields), written by a layer of its own.
+//! `--log-format json`: one JSON object per event, one event per line.
 //!
-//! A line is `{"timestamp":"…","level":"WARN","message":"…","cookie.name":"…",…,"target":"…"}`:
-//! the event's fields at the top level in their order, strings escaped as `serde_json` escapes
-//! them, `?debug` and `%display` values as strings, numbers and booleans bare. Unlike the stock
-//! layer it keeps nothing per span (JSON lines show no span), and each line is built in one
-//! reused buffer and written with one `write_all`. Events bridged from the `log` crate are left to
-//! the stock layer (see [`LogRecords`]), which knows their normalised metadata.
+//! # Schema
+//!
+//! Members in this order:
+//!
+//! | member | type | |
+//! |---|---|---|
+//! | `timestamp` | string | when the event happened: RFC 3339 in UTC with microseconds, `2026-12-03T07:41:09.123456Z` |
+//! | `level` | string | `TRACE`, `DEBUG`, `INFO`, `WARN` or `ERROR` |
+//! | `target` | string | the event's target, e.g. `cookie_warden` for every cookie policy violation |
+//! | *the event's fields* | | in the order the event declares them, `message` first |
+//! | `trace_id` | string | 32 lowercase hex digits: the trace of the innermost span that has one |
+//! | `span_id` | string | 16 lowercase hex digits: that span |
+//!
+//! A field's value is a JSON string (text, `%display` and `?debug` values, errors), number
+//! (integers of any width, finite floats; a float that is not finite is `null`) or boolean, as
+//! recorded. A field named like one of the fixed members is written as `field.<name>`, so that no
+//! member appears twice. `trace_id` and `span_id` appear only when the event happens inside a span
+//! that OpenTelemetry tracks: with the `otlp` feature and an exporter configured, every proxied
+//! request is one (see the README, "Traces"). Events bridged from the `log` crate show the
+//! record's own level and target, without `tracing-log`'s `log.*` fields.
+//!
+//! Strings escape `"`, `\`, every control character below U+0020, DEL and the C1 controls (see
+//! [`super::json_string`]): a line never carries a character a terminal acts on. A line is built
+//! in a reused per-thread buffer and written with one `write_all`; spans cost this layer nothing
+//! (their fields are not recorded).
 
 use std::cell::RefCell;
 use std::fmt;
 use std::io::Write as _;
 
 use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
+use tracing::{Event, Metadata, Subscriber};
+use tracing_log::NormalizeEvent as _;
 use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::fmt::format::Writer;
-use tracing_subscriber::fmt::time::FormatTime;
 use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::registry::LookupSpan;
 
-use super::bridged_from_log;
-use super::text::utc_now;
+use super::json_string::{EscapingWriter, push_escaped};
 
-/// Writes every event that did not come from the `log` crate as one JSON line.
+/// The members every line has or may have besides the event's fields.
+const FIXED_MEMBERS: [&str; 5] = ["timestamp", "level", "target", "trace_id", "span_id"];
+
+/// A layer that writes every event it sees as one JSON line to what `make_writer` makes.
 #[derive(Debug)]
-pub(crate) struct Lines<W> {
+pub(crate) struct JsonLines<W> {
     make_writer: W,
 }
 
-impl<W> Lines<W> {
+impl<W> JsonLines<W> {
     /// JSON lines written to what `make_writer` makes (stderr in the binary).
     pub(crate) fn new(make_writer: W) -> Self {
         Self { make_writer }
@@ -43,27 +63,25 @@ thread_local! {
 /// A line buffer that grew past this is not kept for the next event.
 const KEPT_CAPACITY: usize = 64 * 1024;
 
-impl<S, W> Layer<S> for Lines<W>
+impl<S, W> Layer<S> for JsonLines<W>
 where
-    S: Subscriber,
+    S: Subscriber + for<'a> LookupSpan<'a>,
     W: for<'writer> MakeWriter<'writer> + 'static,
 {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        if bridged_from_log(event.metadata()) {
-            return;
-        }
-        LINE.with(|line| {
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let ids = trace_ids(event, &ctx);
+        LINE.with(|kept| {
             // An event logged while a line is being written (from a `Debug` impl) gets its own.
             let mut own = Vec::new();
-            let mut kept = line.try_borrow_mut();
+            let mut kept = kept.try_borrow_mut();
             let line = match &mut kept {
                 Ok(kept) => &mut **kept,
                 Err(_) => &mut own,
             };
             line.clear();
-            if write_line(line, event).is_ok() {
-                let _ = self.make_writer.make_writer_for(event.metadata()).write_all(line);
-            }
+            write_line(line, event, ids.as_ref());
+            let metadata = event.metadata();
+            let _ = self.make_writer.make_writer_for(metadata).write_all(line);
             if line.capacity() > KEPT_CAPACITY {
                 *line = Vec::new();
             }
@@ -71,190 +89,150 @@ where
     }
 }
 
-/// Forwards only the events bridged from the `log` crate to the stock JSON layer `L`.
-#[derive(Debug)]
-pub(crate) struct LogRecords<L>(pub(crate) L);
-
-impl<S, L> Layer<S> for LogRecords<L>
+/// The ids of the innermost span around `event` that OpenTelemetry tracks, as hex.
+#[cfg(feature = "otlp")]
+fn trace_ids<S>(event: &Event<'_>, ctx: &Context<'_, S>) -> Option<TraceIds>
 where
-    S: Subscriber,
-    L: Layer<S>,
+    S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        if bridged_from_log(event.metadata()) {
-            self.0.on_event(event, ctx);
-        }
-    }
+    use opentelemetry::trace::TraceId;
+    let scope = ctx.event_scope(event)?;
+    scope.into_iter().find_map(|span| {
+        let extensions = span.extensions();
+        let data = extensions.get::<tracing_opentelemetry::OtelData>()?;
+        let trace_id = data.trace_id().filter(|id| *id != TraceId::INVALID)?;
+        let span_id = data.span_id()?;
+        Some(TraceIds {
+            trace_id: trace_id.to_string(),
+            span_id: span_id.to_string(),
+        })
+    })
 }
 
-/// One event as a JSON line.
-fn write_line(line: &mut Vec<u8>, event: &Event<'_>) -> fmt::Result {
+/// Without the `otlp` feature no span carries trace ids.
+#[cfg(not(feature = "otlp"))]
+fn trace_ids<S>(_event: &Event<'_>, _ctx: &Context<'_, S>) -> Option<TraceIds>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    None
+}
+
+/// A span's ids as lowercase hex.
+#[derive(Debug)]
+struct TraceIds {
+    trace_id: String,
+    span_id: String,
+}
+
+/// One event as a JSON line, with its newline.
+fn write_line(line: &mut Vec<u8>, event: &Event<'_>, ids: Option<&TraceIds>) {
+    let normalized = event.normalized_metadata();
+    let metadata: &Metadata<'_> = normalized.as_ref().unwrap_or_else(|| event.metadata());
     line.extend_from_slice(b"{\"timestamp\":\"");
-    match utc_now() {
-        Some(now) => line.extend_from_slice(&now),
-        None => {
-            let mut timestamp = String::new();
-            tracing_subscriber::fmt::time::SystemTime.format_time(&mut Writer::new(&mut timestamp))?;
-            escape(line, &timestamp);
-        }
-    }
+    let _ = fmt::Write::write_fmt(
+        &mut EscapingWriter(line),
+        format_args!("{:.6}", jiff::Timestamp::now()),
+    );
     line.extend_from_slice(b"\",\"level\":\"");
-    line.extend_from_slice(level(event.metadata().level()).as_bytes());
+    line.extend_from_slice(metadata.level().as_str().as_bytes());
+    line.extend_from_slice(b"\",\"target\":\"");
+    push_escaped(line, metadata.target());
     line.push(b'"');
-    let mut visitor = Visitor { line };
-    event.record(&mut visitor);
-    line.extend_from_slice(b",\"target\":\"");
-    escape(line, event.metadata().target());
-    line.extend_from_slice(b"\"}\n");
-    Ok(())
-}
-
-fn level(level: &Level) -> &'static str {
-    match *level {
-        Level::TRACE => "TRACE",
-        Level::DEBUG => "DEBUG",
-        Level::INFO => "INFO",
-        Level::WARN => "WARN",
-        Level::ERROR => "ERROR",
+    event.record(&mut Fields {
+        line,
+        skip_log_fields: normalized.is_some(),
+    });
+    if let Some(ids) = ids {
+        line.extend_from_slice(b",\"trace_id\":\"");
+        line.extend_from_slice(ids.trace_id.as_bytes());
+        line.extend_from_slice(b"\",\"span_id\":\"");
+        line.extend_from_slice(ids.span_id.as_bytes());
+        line.push(b'"');
     }
+    line.extend_from_slice(b"}\n");
 }
 
-/// Writes each field as `,"name":value`, as `tracing_serde`'s map visitor serialises it.
-struct Visitor<'a> {
+/// Writes each field of an event as `,"name":value`.
+struct Fields<'a> {
     line: &'a mut Vec<u8>,
+    /// The event came from the `log` crate: its `log.*` fields are in the level and target.
+    skip_log_fields: bool,
 }
 
-impl Visitor<'_> {
-    fn key(&mut self, field: &Field) {
-        self.line.extend_from_slice(b",\"");
-        escape(self.line, field.name());
-        self.line.extend_from_slice(b"\":");
-    }
-
-    fn digits(&mut self, field: &Field, value: u64, negative: bool) {
-        self.key(field);
-        if negative {
-            self.line.push(b'-');
+impl Fields<'_> {
+    /// Writes `,"name":` and says whether the field is written at all.
+    fn key(&mut self, field: &Field) -> bool {
+        let name = field.name();
+        if self.skip_log_fields && name.starts_with("log.") {
+            return false;
         }
-        self.line
-            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
-    }
-}
-
-impl Visit for Visitor<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.key(field);
-        self.line.push(b'"');
-        escape(self.line, value);
-        self.line.push(b'"');
+        self.line.extend_from_slice(b",\"");
+        if FIXED_MEMBERS.contains(&name) {
+            self.line.extend_from_slice(b"field.");
+        }
+        push_escaped(self.line, name);
+        self.line.extend_from_slice(b"\":");
+        true
     }
 
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.key(field);
-        self.line
-            .extend_from_slice(if value { b"true" } else { b"false" });
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.digits(field, value, false);
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.digits(field, value.unsigned_abs(), value < 0);
-    }
-
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.key(field);
-        // `serde_json`'s own float format (`null` when not finite).
-        if serde_json::to_writer(&mut *self.line, &value).is_err() {
+    /// Writes a number or `null` with serde_json.
+    fn number(&mut self, field: &Field, value: impl serde::Serialize) {
+        if self.key(field) && serde_json::to_writer(&mut *self.line, &value).is_err() {
             self.line.extend_from_slice(b"null");
         }
     }
+}
+
+impl Visit for Fields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if self.key(field) {
+            self.line.push(b'"');
+            push_escaped(self.line, value);
+            self.line.push(b'"');
+        }
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if self.key(field) {
+            self.line
+                .extend_from_slice(if value { b"true" } else { b"false" });
+        }
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.number(field, value);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.number(field, value);
+    }
+
+    fn record_u128(&mut self, field: &Field, value: u128) {
+        self.number(field, value);
+    }
+
+    fn record_i128(&mut self, field: &Field, value: i128) {
+        self.number(field, value);
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        // serde_json writes a float that is not finite as `null`.
+        self.number(field, value);
+    }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.key(field);
-        self.line.push(b'"');
-        let _ = fmt::Write::write_fmt(&mut Escaping(self.line), format_args!("{value:?}"));
-        self.line.push(b'"');
-    }
-}
-
-/// Escapes what a `fmt` implementation writes, as a JSON string's contents.
-struct Escaping<'a>(&'a mut Vec<u8>);
-
-impl fmt::Write for Escaping<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        escape(self.0, s);
-        Ok(())
-    }
-}
-
-/// Appends `text` as the contents of a JSON string, escaped as `serde_json` escapes it: `"`, `\`
-/// and the control characters below U+0020 (`\b`, `\t`, `\n`, `\f`, `\r`, else `\u00xx`).
-///
-/// The bytes that need nothing are skipped eight at a time.
-fn escape(out: &mut Vec<u8>, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let bytes = text.as_bytes();
-    let mut clean = 0;
-    while let Some(word) = bytes.get(clean..clean + 8) {
-        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        if needs_escape(word) {
-            break;
+        if self.key(field) {
+            self.line.push(b'"');
+            let _ = fmt::Write::write_fmt(&mut EscapingWriter(self.line), format_args!("{value:?}"));
+            self.line.push(b'"');
         }
-        clean += 8;
     }
-    let mut start = 0;
-    for (at, &byte) in bytes.iter().enumerate().skip(clean) {
-        let escaped = ESCAPE[usize::from(byte)];
-        if escaped == 0 {
-            continue;
-        }
-        out.extend_from_slice(&bytes[start..at]);
-        out.push(b'\\');
-        out.push(escaped);
-        if escaped == b'u' {
-            out.extend_from_slice(b"00");
-            out.push(HEX[usize::from(byte >> 4)]);
-            out.push(HEX[usize::from(byte & 0xf)]);
-        }
-        start = at + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
-}
-
-/// Per byte, the letter after the `\` of its escape, or 0 when it needs none.
-const ESCAPE: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut byte = 0;
-    while byte < 0x20 {
-        table[byte] = b'u';
-        byte += 1;
-    }
-    table[0x08] = b'b';
-    table[b'\t' as usize] = b't';
-    table[b'\n' as usize] = b'n';
-    table[0x0c] = b'f';
-    table[b'\r' as usize] = b'r';
-    table[b'"' as usize] = b'"';
-    table[b'\\' as usize] = b'\\';
-    table
-};
-
-/// Whether any of the eight bytes of `word` is below 0x20, `"` or `\` (exact as a whole, as
-/// the classic "has a byte less than / equal to" word tests are).
-fn needs_escape(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word;
-    let quote = word ^ (ONES * u64::from(b'"'));
-    let backslash = word ^ (ONES * u64::from(b'\\'));
-    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x;
-    (below_space | zero_byte(quote) | zero_byte(backslash)) & HIGH != 0
 }
 
 #[cfg(test)]
 mod tests {
+    use tracing::Level;
     use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
@@ -269,103 +247,193 @@ mod tests {
     }
     impl std::error::Error for Refused {}
 
-    fn emit_everything() {
-        tracing::info!(target: "cookie_warden::proxy", address = %"127.0.0.1:8080", upstream = "http://u", "proxy listening");
-        let request = tracing::info_span!(target: "cookie_warden::proxy", "request", url.path = "/a");
-        let _entered = request.enter();
-        let absent: Option<&str> = None;
-        let controls: String = (0u8..0x20).chain([0x7f, b'"', b'\\']).map(char::from).collect();
-        tracing::event!(
-            target: "cookie_warden",
-            Level::WARN,
-            cookie.name = %"_ga",
-            cookie.rule = absent,
-            violation = "unlisted,missing_secure",
-            enforced = true,
-            http.response.status_code = 200u16,
-            delta = -42i64,
-            ratio = 0.1f64,
-            whole = 3.0f64,
-            nan = f64::NAN,
-            big = u128::MAX,
-            raw = ?vec!["x", "y"],
-            controls = controls.as_str(),
-            unicode = "åäö \u{85} \u{2028} 🍪",
-            "cookie policy violation"
-        );
-        let error = Refused;
-        tracing::error!(target: "cookie_warden", error = &error as &(dyn std::error::Error + 'static), shown = %error, "upstream \u{1b}[31mfailure");
-        tracing::info!(target: "other", message = "an explicit message field", n = u64::MAX, m = i64::MIN);
-        tracing::debug!(target: "other", bytes = tracing::field::debug(b"\x00\xff"), "{} formatted {:?}", 1, "two\n");
+    /// Lines written for what `emit` logs, parsed, with the raw lines.
+    fn capture(emit: impl FnOnce()) -> (Vec<serde_json::Map<String, serde_json::Value>>, Vec<String>) {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::registry().with(JsonLines::new(captured.clone()));
+        tracing::subscriber::with_default(subscriber, emit);
+        let lines = captured.lines();
+        let parsed = lines
+            .iter()
+            .map(|line| match serde_json::from_str(line) {
+                Ok(serde_json::Value::Object(object)) => object,
+                other => panic!("not a JSON object: {line}: {other:?}"),
+            })
+            .collect();
+        (parsed, lines)
     }
 
-    #[test]
-    fn lines_are_the_stock_json_lines() {
-        let stock = Captured::default();
-        let subscriber = tracing_subscriber::registry().with(
-            tracing_subscriber::fmt::layer()
-                .json()
-                .flatten_event(true)
-                .with_current_span(false)
-                .with_span_list(false)
-                .with_writer(stock.clone()),
-        );
-        tracing::subscriber::with_default(subscriber, emit_everything);
-
-        let lean = Captured::default();
-        let subscriber = tracing_subscriber::registry().with(Lines::new(lean.clone()));
-        tracing::subscriber::with_default(subscriber, emit_everything);
-
-        let (stock, lean) = (stock.lines(), lean.lines());
-        assert_eq!(stock.len(), 5, "{stock:#?}");
-        assert_eq!(lean.len(), stock.len(), "{lean:#?}");
-        let prefix = "{\"timestamp\":\"";
-        for (stock, lean) in stock.iter().zip(&lean) {
-            assert!(
-                lean.starts_with(prefix) && stock.starts_with(prefix),
-                "{lean}\n{stock}"
-            );
-            let time = prefix.len()..prefix.len() + 27;
-            assert_eq!(lean[time.end..], stock[time.end..]);
-            let parsed: serde_json::Value = serde_json::from_str(lean).unwrap();
-            let timestamp = parsed["timestamp"].as_str().unwrap();
-            assert_eq!(timestamp.len(), 27, "{timestamp}");
-            assert_eq!(&lean[time], timestamp);
-        }
-        assert!(
-            lean[1].contains(",\"cookie.name\":\"_ga\",\"violation\":"),
-            "{}",
-            lean[1]
-        );
-    }
-
-    #[test]
-    fn escapes_as_serde_json_does() {
-        let every: String = (0u32..0x250).filter_map(char::from_u32).collect();
-        let mut texts = vec![
-            every,
-            String::new(),
-            "cookie.name".into(),
-            "16 clean bytes!!".into(),
-        ];
-        // Each escaped byte at each place of a word, among clean ones.
-        for special in (0u8..0x20).chain([b'"', b'\\', 0x7f, b' ', b'~']) {
-            for at in 0..17 {
-                let mut text = vec![b'a'; 17];
-                text[at] = special;
-                texts.push(String::from_utf8(text).unwrap());
+    /// The member names of a JSON object line, in the order they are written.
+    fn keys(line: &str) -> Vec<String> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = Vec<String>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut keys = Vec::new();
+                while let Some((key, _)) = map.next_entry::<String, serde::de::IgnoredAny>()? {
+                    keys.push(key);
+                }
+                Ok(keys)
             }
         }
-        texts.push("\u{e5}\u{e4}\u{f6} \u{1f36a} and \u{85}".repeat(3));
-        for text in texts {
-            let mut out = Vec::new();
-            escape(&mut out, &text);
-            let expected = serde_json::to_string(&text).unwrap();
-            assert_eq!(
-                String::from_utf8(out).unwrap(),
-                expected[1..expected.len() - 1],
-                "{text:?}"
+        serde::Deserializer::deserialize_map(&mut serde_json::Deserializer::from_str(line), Keys).unwrap()
+    }
+
+    #[test]
+    fn a_violation_is_one_line_with_the_documented_members_in_order() {
+        let (lines, raw) = capture(|| {
+            let request = tracing::info_span!(target: "cookie_warden::proxy", "request", url.path = "/a");
+            let _entered = request.enter();
+            let absent: Option<&str> = None;
+            tracing::event!(
+                target: "cookie_warden",
+                Level::WARN,
+                cookie.name = %"_ga",
+                cookie.rule = absent,
+                violation = "unlisted,missing_secure",
+                action = "stripped",
+                enforced = true,
+                http.response.status_code = 200u16,
+                "cookie policy violation"
             );
-        }
+        });
+        assert_eq!(raw.len(), 1, "{raw:#?}");
+        let line = &lines[0];
+        assert_eq!(
+            keys(&raw[0]),
+            [
+                "timestamp",
+                "level",
+                "target",
+                "message",
+                "cookie.name",
+                "violation",
+                "action",
+                "enforced",
+                "http.response.status_code",
+            ],
+            "{}",
+            raw[0]
+        );
+        assert_eq!(line["level"], "WARN");
+        assert_eq!(line["target"], "cookie_warden");
+        assert_eq!(line["message"], "cookie policy violation");
+        assert_eq!(line["cookie.name"], "_ga");
+        assert_eq!(line["enforced"], true);
+        assert_eq!(line["http.response.status_code"], 200);
+        let timestamp = line["timestamp"].as_str().unwrap();
+        let parsed: jiff::Timestamp = timestamp.parse().unwrap();
+        assert!(timestamp.len() == 27 && timestamp.ends_with('Z'), "{timestamp}");
+        let age = jiff::Timestamp::now().duration_since(parsed);
+        assert!(age.as_secs() < 60, "{timestamp}");
+        assert!(raw[0].ends_with('}'), "one line: {}", raw[0]);
+    }
+
+    #[test]
+    fn values_keep_their_types_and_text_is_escaped() {
+        let (lines, raw) = capture(|| {
+            let controls: String = (0u8..0x20).chain([0x7f]).map(char::from).collect();
+            tracing::event!(
+                target: "other",
+                Level::ERROR,
+                delta = -42i64,
+                ratio = 0.5f64,
+                nan = f64::NAN,
+                big = u128::MAX,
+                small = i128::MIN,
+                raw = ?vec!["x", "y"],
+                controls = controls.as_str(),
+                c1 = "\u{9b}31m",
+                unicode = "åäö 🍪",
+                error = &Refused as &(dyn std::error::Error + 'static),
+                "upstream \u{1b}[31mfailure"
+            );
+        });
+        let line = &lines[0];
+        assert_eq!(line["delta"], -42);
+        assert_eq!(line["ratio"], 0.5);
+        assert!(line["nan"].is_null());
+        assert!(raw[0].contains(&format!(",\"big\":{},", u128::MAX)), "{}", raw[0]);
+        assert!(
+            raw[0].contains(&format!(",\"small\":{},", i128::MIN)),
+            "{}",
+            raw[0]
+        );
+        assert!(line["big"].is_number() && line["small"].is_number());
+        assert_eq!(line["raw"], r#"["x", "y"]"#);
+        let controls: String = (0u8..0x20).chain([0x7f]).map(char::from).collect();
+        assert_eq!(line["controls"], controls.as_str());
+        assert_eq!(line["c1"], "\u{9b}31m");
+        assert_eq!(line["unicode"], "åäö 🍪");
+        assert_eq!(line["error"], "connection \"refused\"\n(os error 111)");
+        assert_eq!(line["message"], "upstream \u{1b}[31mfailure");
+        assert!(
+            !raw[0].chars().any(char::is_control),
+            "no control character reaches the line: {}",
+            raw[0]
+        );
+    }
+
+    #[test]
+    fn a_field_named_like_a_fixed_member_is_renamed() {
+        let (lines, raw) = capture(|| {
+            tracing::info!(target: "other", timestamp = 1, level = "custom", span_id = "x", "clash");
+        });
+        assert_eq!(
+            keys(&raw[0]),
+            [
+                "timestamp",
+                "level",
+                "target",
+                "message",
+                "field.timestamp",
+                "field.level",
+                "field.span_id"
+            ],
+            "{}",
+            raw[0]
+        );
+        assert_eq!(lines[0]["level"], "INFO");
+        assert_eq!(lines[0]["field.level"], "custom");
+    }
+
+    #[test]
+    fn a_log_record_shows_its_own_level_and_target() {
+        let (lines, raw) = capture(|| {
+            tracing_log::format_trace(
+                &tracing_log::log::Record::builder()
+                    .level(tracing_log::log::Level::Warn)
+                    .target("rustls::client")
+                    .module_path_static(Some("rustls::client"))
+                    .file_static(Some("client.rs"))
+                    .line(Some(7))
+                    .args(format_args!("bad {}", "certificate"))
+                    .build(),
+            )
+            .unwrap();
+        });
+        assert_eq!(raw.len(), 1, "{raw:#?}");
+        assert_eq!(
+            keys(&raw[0]),
+            ["timestamp", "level", "target", "message"],
+            "{}",
+            raw[0]
+        );
+        assert_eq!(lines[0]["level"], "WARN");
+        assert_eq!(lines[0]["target"], "rustls::client");
+        assert_eq!(lines[0]["message"], "bad certificate");
+    }
+
+    #[test]
+    fn an_event_without_an_opentelemetry_span_has_no_trace_ids() {
+        let (lines, _) = capture(|| {
+            let span = tracing::info_span!("request");
+            let _entered = span.enter();
+            tracing::info!("inside");
+        });
+        assert!(!lines[0].contains_key("trace_id") && !lines[0].contains_key("span_id"));
     }
 }
