@@ -163,7 +163,9 @@ impl<B: SendBody> Pool<B> {
         loop {
             let (sender, reused) = match self.checkout(http1_only).await {
                 Some(sender) => (sender, true),
-                None => (self.connect(http1_only).await?, false),
+                // Boxed: a new connection (TCP, TLS handshake, HTTP/2 preface) is rare, and its
+                // future is large; inline, every request's future would carry (and copy) it.
+                None => (Box::pin(self.connect(http1_only)).await?, false),
             };
             match sender {
                 Sender::Http1(mut sender) => match sender.try_send_request(request).await {
