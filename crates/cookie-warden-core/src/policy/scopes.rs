@@ -255,4 +255,19 @@ mod tests {
         assert_eq!(table.scope_for("xfora.se", "/"), None);
         assert_eq!(table.scope_for("example.com", "/"), None);
     }
+
+    #[test]
+    fn a_table_without_wildcards_matches_exact_hosts_only() {
+        let mut table = ScopeTable::default();
+        table.push(
+            "public".into(),
+            vec![HostPattern::Exact("fora.se".into())],
+            vec![String::new()],
+        );
+        assert_eq!(table.scope_for("fora.se", "/"), Some(ScopeId(0)));
+        assert_eq!(table.scope_for("fora.se.", "/x"), Some(ScopeId(0)));
+        assert_eq!(table.scope_for("Fora.SE", "/"), Some(ScopeId(0)));
+        assert_eq!(table.scope_for("www.fora.se", "/"), None);
+        assert_eq!(table.scope_for("se", "/"), None);
+    }
 }
