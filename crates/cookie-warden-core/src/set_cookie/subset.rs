@@ -261,32 +261,29 @@ fn all_in(bytes: &[u8], class: u8) -> bool {
     bytes.iter().fold(class, |acc, &b| acc & CLASS[usize::from(b)]) != 0
 }
 
-/// RFC 6265 `cookie-octet` (`%x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E`) for a byte that is
-/// not `;`, as compares (which the compiler turns into SIMD over a block) rather than a table
-/// lookup (which it cannot). `;` is left out because a parsed value never holds one (the parser
-/// ends the pair at the first `;`): one compare less a byte.
+/// RFC 6265 `cookie-octet`: `%x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E`, as compares (which
+/// the compiler turns into SIMD over a block) rather than a table lookup (which it cannot).
 #[inline(always)]
-fn is_cookie_octet_unless_semicolon(b: u8) -> bool {
-    (b.wrapping_sub(0x21) < 0x5e) & (b != b'"') & (b != b',') & (b != b'\\')
+fn is_cookie_octet(b: u8) -> bool {
+    (b.wrapping_sub(0x21) < 0x5e) & (b != b'"') & (b != b',') & (b != b';') & (b != b'\\')
 }
 
-/// Whether a fixed-size block without `;` holds a byte that is not a `cookie-octet`:
-/// branch-free, a few SIMD compares per block.
+/// Whether a fixed-size block holds a byte that is not a `cookie-octet`: branch-free, a few SIMD
+/// compares per block.
 #[inline(always)]
 fn block_has_non_octet(block: &[u8; 16]) -> bool {
     let mut found = 0u8;
     for &b in block {
-        found |= u8::from(!is_cookie_octet_unless_semicolon(b));
+        found |= u8::from(!is_cookie_octet(b));
     }
     found != 0
 }
 
-/// Every byte of a parsed cookie value (which holds no `;`) is a `cookie-octet` (rule 3): 16-byte
-/// blocks, the last one overlapping the one before; fewer than 16 bytes through the table. Cookie
-/// values (session ids, tokens) are mostly longer than a block.
+/// Every byte is a `cookie-octet` (rule 3): 16-byte blocks, the last one overlapping the one
+/// before; fewer than 16 bytes through the table. Cookie values (session ids, tokens) are
+/// mostly longer than a block.
 #[inline]
 fn all_cookie_octets(bytes: &[u8]) -> bool {
-    debug_assert!(!bytes.contains(&b';'), "a parsed value ends before the first `;`");
     let len = bytes.len();
     if len < 16 {
         return all_in(bytes, COOKIE_OCTET);
