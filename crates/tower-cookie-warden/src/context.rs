@@ -108,7 +108,11 @@ impl RequestFacts {
             forwarded::param(value.as_bytes(), hop.clone(), name).map(|range| ((*value).clone(), range))
         };
         let first_item = |name: &HeaderName| {
-            let value = headers.get(name).filter(|_| config.trust_forwarded)?;
+            // The flag before the lookup: an untrusted header is not even looked up.
+            if !config.trust_forwarded {
+                return None;
+            }
+            let value = headers.get(name)?;
             forwarded::first_list_item(value.as_bytes()).map(|range| (value.clone(), range))
         };
 

@@ -88,8 +88,13 @@ impl ScopeTable {
             return self.scope_for(&lower, path);
         }
         consider(self.exact.get(host));
+        if self.wildcard.is_empty() {
+            // No `*.` host in the policy: no suffix of the host to look up.
+            return best;
+        }
         let mut rest = host;
-        while let Some(dot) = rest.find('.') {
+        // A byte search: `str::find` with a `char` pattern costs a searcher's set-up per label.
+        while let Some(dot) = rest.bytes().position(|b| b == b'.') {
             rest = &rest[dot + 1..];
             consider(self.wildcard.get(rest));
         }
@@ -249,5 +254,20 @@ mod tests {
         assert_eq!(table.scope_for("FORA.se", "/"), Some(ScopeId(2)));
         assert_eq!(table.scope_for("xfora.se", "/"), None);
         assert_eq!(table.scope_for("example.com", "/"), None);
+    }
+
+    #[test]
+    fn a_table_without_wildcards_matches_exact_hosts_only() {
+        let mut table = ScopeTable::default();
+        table.push(
+            "public".into(),
+            vec![HostPattern::Exact("fora.se".into())],
+            vec![String::new()],
+        );
+        assert_eq!(table.scope_for("fora.se", "/"), Some(ScopeId(0)));
+        assert_eq!(table.scope_for("fora.se.", "/x"), Some(ScopeId(0)));
+        assert_eq!(table.scope_for("Fora.SE", "/"), Some(ScopeId(0)));
+        assert_eq!(table.scope_for("www.fora.se", "/"), None);
+        assert_eq!(table.scope_for("se", "/"), None);
     }
 }
