@@ -22,8 +22,8 @@
 //! assert_eq!(parse_http_date(b"yesterday"), None);
 //! ```
 
+use crate::civil::days_from_civil;
 use crate::cookie_header::trim_ows;
-use crate::set_cookie::date::days_from_civil;
 
 const SHORT_DAYS: [&[u8]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
 const LONG_DAYS: [&[u8]; 7] = [

@@ -20,6 +20,7 @@
 //! message carries one.
 
 pub mod action;
+mod civil;
 pub mod consent;
 pub mod cookie_header;
 pub mod decide;

@@ -3,9 +3,9 @@
 
 use std::fmt;
 
-use super::date::days_from_civil;
 use super::prefix::CookiePrefix;
 use super::{SameSite, SetCookie};
+use crate::civil::{civil_from_days, days_from_civil};
 
 impl SetCookie<'_> {
     /// Appends the cookie as one canonical header value to `out`: `name=value`, then each kept
@@ -149,20 +149,6 @@ pub fn write_imf_fixdate(unix: i64, out: &mut Vec<u8>) {
 fn push_two(n: u32, out: &mut Vec<u8>) {
     out.push(b'0' + (n / 10 % 10) as u8);
     out.push(b'0' + (n % 10) as u8);
-}
-
-/// The inverse of `days_from_civil` (Howard Hinnant's `civil_from_days`): (year, month, day).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Displays unix seconds as an IMF-fixdate; see [`write_imf_fixdate`].
