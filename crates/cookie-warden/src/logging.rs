@@ -1,5 +1,5 @@
 //! The binary's tracing subscriber: text or JSON lines on stderr, filtered `RUST_LOG`-style, and
-//! with the `otlp` feature an OpenTelemetry exporter (see [`otlp`]).
+//! with the `otlp` feature an OpenTelemetry exporter (the `otlp` module).
 //!
 //! The default filter, `warn,cookie_warden=info`, shows every cookie policy violation (fixes are
 //! INFO, strips and blocks WARN by default) and the proxy's own lifecycle events.
