@@ -427,3 +427,20 @@ fn overlapping_patterns_with_different_requirements_are_linted() {
     );
     assert!(lints.is_empty(), "{lints:?}");
 }
+
+#[test]
+fn a_number_is_never_read_as_an_enum_variant() {
+    // `mode = 1` must not become the second variant (`report-only`): a wrong type, named.
+    for (body, key) in [
+        ("[enforcement]\nmode = 1\n", "enforcement.mode"),
+        ("[enforcement]\nmode = 0\n", "enforcement.mode"),
+        ("[enforcement]\ndeletions = 1\n", "enforcement.deletions"),
+        (
+            "[[cookie]]\nname = \"sid\"\nlifetime = \"session\"\nsame_site = 2\n",
+            "cookie[0].same_site",
+        ),
+    ] {
+        let errors = errors_of(body);
+        assert_error(&errors, key, &["wrong type"]);
+    }
+}

@@ -355,12 +355,8 @@ impl<'de> Deserializer<'de> for TreeDeserializer<'_> {
         match self.0 {
             Tree::String(text) => visitor.visit_enum(text.as_str().into_deserializer()),
             Tree::Table(table) => visitor.visit_enum(MapAccessDeserializer::new(TableAccess::new(table))),
-            Tree::Unsigned(n) if u32::try_from(*n).is_ok() => {
-                visitor.visit_enum(u32::try_from(*n).unwrap_or_default().into_deserializer())
-            }
-            Tree::Signed(n) if u32::try_from(*n).is_ok() => {
-                visitor.visit_enum(u32::try_from(*n).unwrap_or_default().into_deserializer())
-            }
+            // A number is never a variant: `mode = 1` is a wrong type, not the second variant
+            // (as figment read it).
             _ => self.deserialize_any(visitor),
         }
     }
