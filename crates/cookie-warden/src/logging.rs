@@ -54,10 +54,10 @@ pub(crate) struct LogGuard {
 impl Drop for LogGuard {
     fn drop(&mut self) {
         #[cfg(feature = "otlp")]
-        if let Some(provider) = self.provider.take() {
-            if let Err(error) = provider.shutdown() {
-                eprintln!("cookie-warden: otlp exporter did not shut down cleanly: {error}");
-            }
+        if let Some(provider) = self.provider.take()
+            && let Err(error) = provider.shutdown()
+        {
+            eprintln!("cookie-warden: otlp exporter did not shut down cleanly: {error}");
         }
     }
 }
