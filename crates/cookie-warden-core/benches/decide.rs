@@ -8,32 +8,19 @@ use std::hint::black_box;
 
 use cookie_warden_core::decision::Verdict;
 use cookie_warden_core::policy::load::from_toml_str;
-use cookie_warden_core::request::{ConsentCookie, RequestContext, RequestUrl};
+use cookie_warden_core::request::RequestContext;
 use cookie_warden_core::set_cookie::parse;
 use criterion::{Criterion, criterion_group, criterion_main};
 
-const POLICY: &str = include_str!("../tests/decide_policy.toml");
-const NOW: i64 = 1_700_000_000;
+mod inputs;
 
-const ALLOW: &[u8] = b"sid=8f14e45fceea167a5a36dedd4bea2543; Path=/; Secure; HttpOnly; SameSite=Lax";
-const FIX: &[u8] = b"sid=8f14e45fceea167a5a36dedd4bea2543; Path=/; Max-Age=3600; Secure";
-const STRIP: &[u8] = b"_ga=GA1.2.1234567890.1700000000; Path=/; Domain=example.com; Max-Age=63072000";
-const ALLOW_2: &[u8] = b"lang=sv; Path=/; Max-Age=31536000; Secure; SameSite=Lax";
+use inputs::{ALLOW, ALLOW_2, FIX, NOW, POLICY, STRIP, request};
 
 fn bench_decide(c: &mut Criterion) {
     let policy = from_toml_str("decide_policy.toml", POLICY)
         .expect("the bench policy loads")
         .policy;
-    let request = RequestContext {
-        url: RequestUrl {
-            secure: true,
-            host: "www.example.com",
-            path: "/mina-sidor/start",
-        },
-        method: "GET",
-        gpc: false,
-        consent_cookie: Some(ConsentCookie(b"necessary,functional,statistics")),
-    };
+    let request = request();
     let judge = policy.judge(&request);
     for (header, verdict) in [
         (ALLOW, Verdict::Allow),

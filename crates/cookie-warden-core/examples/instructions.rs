@@ -19,16 +19,13 @@
 use std::hint::black_box;
 
 use cookie_warden_core::policy::load::from_toml_str;
-use cookie_warden_core::request::{ConsentCookie, RequestContext, RequestUrl};
+use cookie_warden_core::request::{RequestContext, RequestUrl};
 use cookie_warden_core::set_cookie::parse;
 
-const POLICY: &str = include_str!("../tests/decide_policy.toml");
-const NOW: i64 = 1_700_000_000;
+#[path = "../benches/inputs/mod.rs"]
+mod inputs;
 
-const ALLOW: &[u8] = b"sid=8f14e45fceea167a5a36dedd4bea2543; Path=/; Secure; HttpOnly; SameSite=Lax";
-const FIX: &[u8] = b"sid=8f14e45fceea167a5a36dedd4bea2543; Path=/; Max-Age=3600; Secure";
-const STRIP: &[u8] = b"_ga=GA1.2.1234567890.1700000000; Path=/; Domain=example.com; Max-Age=63072000";
-const ALLOW_2: &[u8] = b"lang=sv; Path=/; Max-Age=31536000; Secure; SameSite=Lax";
+use inputs::{ALLOW, ALLOW_2, FIX, NOW, POLICY, STRIP};
 
 /// `bench/servers/src/responses.rs`: allow, fix, strip, allow.
 const FORA_SET_COOKIES: [&[u8]; 4] = [
@@ -63,16 +60,7 @@ fn main() {
             std::process::exit(1);
         })
         .policy;
-    let request = RequestContext {
-        url: RequestUrl {
-            secure: true,
-            host: "www.example.com",
-            path: "/mina-sidor/start",
-        },
-        method: "GET",
-        gpc: false,
-        consent_cookie: Some(ConsentCookie(b"necessary,functional,statistics")),
-    };
+    let request = inputs::request();
     let judge = policy.judge(&request);
     match what.as_str() {
         "decide_allow" => (0..count).for_each(|_| drop(black_box(judge.decide(black_box(ALLOW), NOW)))),
