@@ -92,7 +92,7 @@ const fn fold_mask(len: u32) -> u64 {
 }
 
 /// A word spelled little-endian, zero-padded (at most eight bytes).
-const fn word(spelling: &[u8]) -> u64 {
+pub(crate) const fn word(spelling: &[u8]) -> u64 {
     let mut value = 0u64;
     let mut i = spelling.len();
     while i > 0 {

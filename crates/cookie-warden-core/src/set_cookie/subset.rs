@@ -77,11 +77,14 @@
 //!
 //! No allocation, and for the usual header one yes-or-no pass on top of the parse: the parser's
 //! attribute counts stand in for a set of attributes seen, the value is tested 16 bytes at a time,
-//! and the attributes are walked by their known lengths (only a Path, Max-Age or Domain value is
-//! searched for its end). A header that pass does not clear is read again rule by rule, for the
+//! and the attributes are walked by their known lengths: each piece is
+//! told by its first four bytes read as one word, and no value is searched for its end (a Path is
+//! the parser's, a Domain as long as the parser's, a Max-Age its run of digits; whatever follows
+//! must be `; ` or the end). A header that pass does not clear is read again rule by rule, for the
 //! first rule it breaks; the two readings are property-tested equal. The parser itself notes
-//! nothing for the check, so a header that is stripped or fixed does not pay for it (what each
-//! costs: `bench/RESULTS.md`, "Canonical-or-proven").
+//! nothing for the check, so a header that is stripped or fixed does not pay for it (noting it
+//! there was measured: every parse paid more than an allowed header saved; what each costs:
+//! `bench/RESULTS.md`, "Canonical-or-proven").
 //!
 //! ```
 //! use cookie_warden_core::http_date::ResponseTime;
@@ -104,7 +107,7 @@
 use std::fmt;
 
 use super::attributes::MAX_ATTRIBUTE_VALUE_LEN;
-use super::bytes::position_of_either;
+use super::bytes::{half_at, position_of_either, word_at};
 use super::{AttributeKind, SetCookie};
 use crate::http_date::{ResponseTime, parse_strict_imf_fixdate};
 
@@ -445,49 +448,80 @@ impl SetCookie<'_> {
 
 /// Rules 5–6 for the piece at the start of `after` (what follows a `; `), without the duplicate
 /// check (which [`SetCookie::syntax_is_plain`] reads from the counts): the length of the canonical
-/// attribute it starts with, or `None`. One dispatch on the first byte and a fixed-length compare
-/// of the name; a flag, a SameSite or an Expires has a known length, so only a Path, Max-Age or
-/// Domain value is searched for its end. The piece is that attribute only if the caller then finds
+/// attribute it starts with, or `None`. The piece is that attribute only if the caller then finds
 /// the end or the next `;` right after it.
+///
+/// One dispatch on the first four bytes read as a word, then a compare of the name's eight bytes
+/// (zero-padded, so that a piece cut short never matches). No value is searched for its end: a
+/// flag, a SameSite or an Expires has a known length; a Path is the parser's (`cookie.path`, which
+/// borrows from the header: the same bytes exactly when it starts right after `Path=`); a Domain
+/// is as long as the parser's domain, and must equal it; a Max-Age is its run of digits. Whatever
+/// follows must then be the terminator the caller checks for.
 #[inline(always)]
 fn plain_attribute_len(after: &[u8], cookie: &SetCookie<'_>) -> Option<usize> {
-    // Path, Max-Age and Domain values are short: a plain loop, which leaves the parser's word-wise
-    // search to the parser (a second caller with other bytes costs it its specialisation).
-    let value_end = |from: usize| {
-        after[from..]
-            .iter()
-            .position(|&b| b == b';')
-            .map_or(after.len(), |at| from + at)
-    };
-    let len = match after.first()? {
-        b'S' if after.starts_with(b"Secure") => 6,
-        b'S' if after.starts_with(b"SameSite=") => match &after[9..] {
-            [b'S', b't', b'r', b'i', b'c', b't', ..] => 15,
-            [b'L', b'a', b'x', ..] => 12,
-            [b'N', b'o', b'n', b'e', ..] => 13,
+    use super::attributes::word as name;
+    const fn low(bytes: u32) -> u64 {
+        u64::MAX >> (64 - 8 * bytes)
+    }
+    const SECU: u32 = name(b"Secu") as u32;
+    const HTTP: u32 = name(b"Http") as u32;
+    const PART: u32 = name(b"Part") as u32;
+    const SAME: u32 = name(b"Same") as u32;
+    const PATH: u32 = name(b"Path") as u32;
+    const MAX_: u32 = name(b"Max-") as u32;
+    const EXPI: u32 = name(b"Expi") as u32;
+    const DOMA: u32 = name(b"Doma") as u32;
+
+    let head = head_word(after);
+    let len = match head as u32 {
+        SECU if head & low(6) == name(b"Secure") => 6,
+        HTTP if head == name(b"HttpOnly") => 8,
+        PART if head == name(b"Partitio") && after.get(8..11) == Some(b"ned") => 11,
+        SAME if head == name(b"SameSite") => match after.get(8..) {
+            Some([b'=', b'S', b't', b'r', b'i', b'c', b't', ..]) => 15,
+            Some([b'=', b'L', b'a', b'x', ..]) => 12,
+            Some([b'=', b'N', b'o', b'n', b'e', ..]) => 13,
             _ => return None,
         },
-        b'H' if after.starts_with(b"HttpOnly") => 8,
-        b'P' if after.starts_with(b"Partitioned") => 11,
-        b'P' if after.starts_with(b"Path=") => {
-            let end = value_end(5);
-            canonical_path(&after[5..end]).then_some(end)?
+        PATH if head & low(5) == name(b"Path=") => {
+            // Only one Path (the counts say so): the parser's, if it starts right here.
+            let path = cookie.path?;
+            (path.as_ptr() == after[5..].as_ptr() && canonical_path(path)).then_some(5 + path.len())?
         }
-        b'M' if after.starts_with(b"Max-Age=") => {
-            let end = value_end(8);
-            canonical_max_age(&after[8..end]).then_some(end)?
+        MAX_ if head == name(b"Max-Age=") => {
+            let digits = after[8..]
+                .iter()
+                .take(11)
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            canonical_max_age(&after[8..8 + digits]).then_some(8 + digits)?
         }
-        b'E' if after.starts_with(b"Expires=") => {
+        EXPI if head == name(b"Expires=") => {
             let value = after.get(8..8 + IMF_FIXDATE_LEN)?;
             parse_strict_imf_fixdate(value).map(|_| 8 + IMF_FIXDATE_LEN)?
         }
-        b'D' if after.starts_with(b"Domain=") => {
-            let end = value_end(7);
-            canonical_domain_of(&after[7..end], cookie).then_some(end)?
+        DOMA if head & low(7) == name(b"Domain=") => {
+            let domain = cookie.domain.as_deref()?.as_bytes();
+            let value = after.get(7..7 + domain.len())?;
+            (value == domain && canonical_domain(value)).then_some(7 + domain.len())?
         }
         _ => return None,
     };
     Some(len)
+}
+
+/// The first eight bytes of `bytes` as a little-endian word, zero-padded past the end: one load,
+/// or two overlapping 4-byte loads for 4–7 bytes, or bytes one by one below that.
+#[inline(always)]
+fn head_word(bytes: &[u8]) -> u64 {
+    let len = bytes.len();
+    if len >= 8 {
+        word_at(bytes, 0)
+    } else if len >= 4 {
+        u64::from(half_at(bytes, 0)) | u64::from(half_at(bytes, len - 4)) << (8 * (len - 4))
+    } else {
+        bytes.iter().rev().fold(0, |word, &b| word << 8 | u64::from(b))
+    }
 }
 
 /// The length of a strict IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
@@ -690,6 +724,35 @@ mod tests {
             ("sid=1; Domain=example.comx", false),
             ("sid=1; Domain", false),
             ("sid=1; Path", false),
+            // Values are not searched for their end: what follows them must be the terminator.
+            ("sid=1; Path=/a ; Secure", false),
+            ("sid=1; Path= /a; Secure", false),
+            ("sid=1; Path=/a ", false),
+            ("sid=1; Path=a; Secure", false),
+            ("sid=1; Path=/a?b", false),
+            ("sid=1; Domain=example.com ; Secure", false),
+            ("sid=1; Domain= example.com", false),
+            ("sid=1; Domain=.example.com", false),
+            ("sid=1; Domain=Example.com", false),
+            ("sid=1; Domain=example.com; Path=/", true),
+            ("sid=1; Max-Age=1234567890", true),
+            ("sid=1; Max-Age=12345678901", false),
+            ("sid=1; Max-Age=0060", false),
+            ("sid=; Max-Age=0", true),
+            ("sid=1; Max-Age=60 ", false),
+            ("sid=1; Max-Age=60; Secure", true),
+            ("sid=1; Max-Age=-60", false),
+            ("sid=1; SameSite=Lax ; Secure", false),
+            ("sid=1; Partitione; Secure", false),
+            ("sid=1; Secure; Partitioned ", false),
+            // Pieces shorter than a word at the end of the line.
+            ("sid=1; S", false),
+            ("sid=1; Se", false),
+            ("sid=1; Secur", false),
+            ("sid=1; HttpOnl", false),
+            ("sid=1; Path=", false),
+            ("sid=1; Path=/", true),
+            ("s=1; Path=/", true),
         ] {
             assert_eq!(subset(header).is_ok(), inside, "{header}");
         }
