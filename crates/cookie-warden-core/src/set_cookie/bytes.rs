@@ -193,8 +193,20 @@ fn lowest_of(from: usize, first: u64, second: u64) -> Option<usize> {
 /// a line is a chain of `;`-separated pieces, and this keeps that chain to one word test per
 /// piece when pieces are short. (The zero bytes padding the words past the end match neither
 /// `;` nor `=`.) Longer pieces continue with [`position_of_either`].
+///
+/// On x86_64 a line of sixteen bytes or more is scanned with SSE2 (`sse2.rs`, same contract).
 #[inline(always)]
 pub(crate) fn find_end_and_equals(bytes: &[u8], from: usize) -> (usize, usize) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if bytes.len() >= 16 {
+        return super::sse2::find_end_and_equals(bytes, from);
+    }
+    find_end_and_equals_portable(bytes, from)
+}
+
+/// [`find_end_and_equals`] in portable word-wise code: what other targets run, and short lines.
+#[inline(always)]
+fn find_end_and_equals_portable(bytes: &[u8], from: usize) -> (usize, usize) {
     let len = bytes.len();
     let (semicolons, equals) = (LOW_BITS * u64::from(b';'), LOW_BITS * u64::from(b'='));
     let (first, second) = window16(bytes, from);
@@ -461,6 +473,11 @@ mod tests {
                     find_end_and_equals(&bytes, from),
                     (end, equals),
                     "{bytes:?} from {from}"
+                );
+                assert_eq!(
+                    find_end_and_equals_portable(&bytes, from),
+                    (end, equals),
+                    "portable: {bytes:?} from {from}"
                 );
             }
         }

@@ -43,6 +43,8 @@ pub mod prefix;
 mod reference;
 mod rejection;
 mod serialize;
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod sse2;
 pub mod subset;
 
 use std::borrow::Cow;

@@ -76,8 +76,8 @@
 //! # Cost
 //!
 //! No allocation, and for the usual header one yes-or-no pass on top of the parse: the parser's
-//! attribute counts stand in for a set of attributes seen, the value is tested 16 bytes at a time,
-//! and the attributes are walked by their known lengths: each piece is
+//! attribute counts stand in for a set of attributes seen, the value is tested 16 bytes at a time
+//! (SSE2 compares on x86_64), and the attributes are walked by their known lengths: each piece is
 //! told by its first four bytes read as one word, and no value is searched for its end (a Path is
 //! the parser's, a Domain as long as the parser's, a Max-Age its run of digits; whatever follows
 //! must be `; ` or the end). A header that pass does not clear is read again rule by rule, for the
@@ -272,10 +272,23 @@ fn is_cookie_octet(b: u8) -> bool {
     (b.wrapping_sub(0x21) < 0x5e) & (b != b'"') & (b != b',') & (b != b';') & (b != b'\\')
 }
 
-/// Whether a fixed-size block holds a byte that is not a `cookie-octet`: branch-free, a few SIMD
-/// compares per block.
+/// Whether a fixed-size block holds a byte that is not a `cookie-octet`: SSE2 compares on x86_64
+/// (`sse2.rs`), the portable test below elsewhere.
 #[inline(always)]
 fn block_has_non_octet(block: &[u8; 16]) -> bool {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    return super::sse2::block_has_non_octet(block);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    block_has_non_octet_portable(block)
+}
+
+/// [`block_has_non_octet`] in portable code: branch-free, which the compiler vectorises.
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+    expect(dead_code, reason = "x86_64 runs the SSE2 version; tests hold the two equal")
+)]
+#[inline(always)]
+fn block_has_non_octet_portable(block: &[u8; 16]) -> bool {
     let mut found = 0u8;
     for &b in block {
         found |= u8::from(!is_cookie_octet(b));
@@ -693,6 +706,36 @@ mod tests {
             "the one-pass check and the rule-by-rule reading disagree on {header:?}"
         );
         cookie.subset(NOW)
+    }
+
+    #[test]
+    fn the_block_tests_of_the_value_agree_with_the_table() {
+        for b in 0..=255u8 {
+            let octet = CLASS[usize::from(b)] & COOKIE_OCTET != 0;
+            for at in 0..16 {
+                let mut block = [b'a'; 16];
+                block[at] = b;
+                assert_eq!(block_has_non_octet(&block), !octet, "{b:#x} at {at}");
+                assert_eq!(block_has_non_octet_portable(&block), !octet, "{b:#x} at {at}");
+                // Among neighbours that are not octets either.
+                let mut bad = [0x80u8; 16];
+                bad[at] = b;
+                assert!(block_has_non_octet(&bad));
+                assert!(block_has_non_octet_portable(&bad));
+            }
+        }
+        // Values of every length up to three blocks, one bad byte anywhere.
+        for len in 0..48 {
+            let clean = vec![b'x'; len];
+            assert!(all_cookie_octets(&clean), "{len}");
+            for at in 0..len {
+                for b in [b' ', b'"', b',', b';', b'\\', 0x7f, 0x80, 0xff, 0x00, b'\t'] {
+                    let mut value = clean.clone();
+                    value[at] = b;
+                    assert!(!all_cookie_octets(&value), "{b:#x} at {at} of {len}");
+                }
+            }
+        }
     }
 
     #[test]
