@@ -345,6 +345,7 @@ impl CompiledPolicy {
     /// (exact > template > glob, then more literal text, then policy order): `InScope`. When
     /// rules match but none applies here: `OutOfScope` with the most specific of them. Otherwise
     /// `Unlisted`.
+    #[inline]
     pub fn match_name(&self, name: &[u8], scope: Option<ScopeId>) -> NameMatch<'_> {
         match self
             .names

@@ -81,6 +81,7 @@ impl ExactTable {
         self.entries.len()
     }
 
+    #[inline]
     fn get(&self, name: &[u8]) -> Option<&[RuleIndex]> {
         if self.entries.is_empty() {
             return None;
