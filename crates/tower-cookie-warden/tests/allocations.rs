@@ -1,7 +1,10 @@
 //! The common path allocates nothing: a response without cookies, or with allowed cookies only,
 //! passes through the layer without a single heap allocation.
 //!
-//! One test in this binary, so that no other test allocates while it counts.
+//! The counting allocator sees every thread of the process, so this test runs without libtest's
+//! harness (`harness = false`: a plain `main`, one thread): under the harness the main thread's own
+//! allocations, right after it spawned the test's thread, could fall into the counted window (about
+//! one run in fifty).
 
 use std::alloc::System;
 use std::cell::RefCell;
@@ -84,7 +87,11 @@ where
     allocated
 }
 
-#[test]
+fn main() {
+    the_common_path_allocates_nothing();
+    println!("test the_common_path_allocates_nothing ... ok");
+}
+
 fn the_common_path_allocates_nothing() {
     let slot: Rc<RefCell<Option<Reply>>> = Rc::default();
     let upstream_slot = Rc::clone(&slot);
