@@ -105,7 +105,7 @@ pub(crate) const fn word(spelling: &[u8]) -> u64 {
 /// A name of 4 to 8 bytes as a little-endian word, zero-padded: two 4-byte loads, the second
 /// one overlapping the first unless the name has 8 bytes. Other lengths give 0.
 #[inline]
-fn short_word(name: &[u8]) -> u64 {
+pub(crate) fn short_word(name: &[u8]) -> u64 {
     let len = name.len();
     match (name.first_chunk::<4>(), name.last_chunk::<4>()) {
         (Some(head), Some(tail)) if len <= 8 => {

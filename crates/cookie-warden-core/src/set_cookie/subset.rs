@@ -106,8 +106,8 @@
 
 use std::fmt;
 
-use super::attributes::MAX_ATTRIBUTE_VALUE_LEN;
-use super::bytes::{half_at, position_of_either, word_at};
+use super::attributes::{MAX_ATTRIBUTE_VALUE_LEN, short_word};
+use super::bytes::{position_of_either, word_at};
 use super::{AttributeKind, SetCookie};
 use crate::http_date::{ResponseTime, parse_strict_imf_fixdate};
 
@@ -524,14 +524,15 @@ fn plain_attribute_len(after: &[u8], cookie: &SetCookie<'_>) -> Option<usize> {
 }
 
 /// The first eight bytes of `bytes` as a little-endian word, zero-padded past the end: one load,
-/// or two overlapping 4-byte loads for 4–7 bytes, or bytes one by one below that.
+/// the attribute-name reader's two overlapping 4-byte loads for 4–7 bytes, or bytes one by one below
+/// that.
 #[inline(always)]
 fn head_word(bytes: &[u8]) -> u64 {
     let len = bytes.len();
     if len >= 8 {
         word_at(bytes, 0)
     } else if len >= 4 {
-        u64::from(half_at(bytes, 0)) | u64::from(half_at(bytes, len - 4)) << (8 * (len - 4))
+        short_word(bytes)
     } else {
         bytes.iter().rev().fold(0, |word, &b| word << 8 | u64::from(b))
     }
