@@ -145,7 +145,7 @@ fn last_word_position(bytes: &[u8], at: usize, pattern_a: u64, pattern_b: u64) -
 
 /// Up to eight bytes from `at` to the end as a little-endian word, zero-padded past the end.
 #[inline(always)]
-fn tail_word(bytes: &[u8], at: usize) -> u64 {
+pub(crate) fn tail_word(bytes: &[u8], at: usize) -> u64 {
     let len = bytes.len();
     if at >= len {
         0

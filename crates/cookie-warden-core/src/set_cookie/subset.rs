@@ -107,7 +107,7 @@
 use std::fmt;
 
 use super::attributes::{MAX_ATTRIBUTE_VALUE_LEN, short_word};
-use super::bytes::{position_of_either, word_at};
+use super::bytes::{position_of_either, tail_word, word_at};
 use super::{AttributeKind, SetCookie};
 use crate::http_date::{ResponseTime, parse_strict_imf_fixdate};
 
@@ -524,8 +524,8 @@ fn plain_attribute_len(after: &[u8], cookie: &SetCookie<'_>) -> Option<usize> {
 }
 
 /// The first eight bytes of `bytes` as a little-endian word, zero-padded past the end: one load,
-/// the attribute-name reader's two overlapping 4-byte loads for 4–7 bytes, or bytes one by one below
-/// that.
+/// the attribute-name reader's two overlapping 4-byte loads for 4–7 bytes, or the byte scanner's
+/// padded tail below that.
 #[inline(always)]
 fn head_word(bytes: &[u8]) -> u64 {
     let len = bytes.len();
@@ -534,7 +534,7 @@ fn head_word(bytes: &[u8]) -> u64 {
     } else if len >= 4 {
         short_word(bytes)
     } else {
-        bytes.iter().rev().fold(0, |word, &b| word << 8 | u64::from(b))
+        tail_word(bytes, 0)
     }
 }
 
@@ -718,11 +718,15 @@ mod tests {
                 block[at] = b;
                 assert_eq!(block_has_non_octet(&block), !octet, "{b:#x} at {at}");
                 assert_eq!(block_has_non_octet_portable(&block), !octet, "{b:#x} at {at}");
-                // Among neighbours that are not octets either.
-                let mut bad = [0x80u8; 16];
-                bad[at] = b;
-                assert!(block_has_non_octet(&bad));
-                assert!(block_has_non_octet_portable(&bad));
+                // Among neighbours at the top of the octet range (`~`, 0x7E, next to DEL).
+                let mut edge = [b'~'; 16];
+                edge[at] = b;
+                assert_eq!(block_has_non_octet(&edge), !octet, "{b:#x} at {at} among `~`");
+                assert_eq!(
+                    block_has_non_octet_portable(&edge),
+                    !octet,
+                    "{b:#x} at {at} among `~`"
+                );
             }
         }
         // Values of every length up to three blocks, one bad byte anywhere.
