@@ -230,13 +230,28 @@ fn proxy(dir: &TempDir, upstream: &str, extra: &[&str]) -> Running {
     Running::start(&args, &[])
 }
 
-/// A reply, with its trailers.
-#[derive(Debug)]
+/// A reply, with its trailers. Its `Debug` (in assertion messages) shows header names and cookie
+/// names, never a value.
 struct Reply {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
     trailers: Option<HeaderMap>,
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("cookies", &self.cookie_names())
+            .field("body_len", &self.body.len())
+            .field(
+                "trailers",
+                &self.trailers.as_ref().map(|t| t.keys().collect::<Vec<_>>()),
+            )
+            .finish()
+    }
 }
 
 impl Reply {
@@ -427,7 +442,11 @@ async fn an_upstream_offering_h2_by_alpn_gets_http2_with_the_host_as_authority()
     let reply = exchange(proxy.address, request).await;
     let trailers = reply.trailers.expect("trailers forwarded");
     assert_eq!(trailers["x-checksum"], "abc123");
-    assert!(!trailers.contains_key(header::SET_COOKIE), "{trailers:?}");
+    assert!(
+        !trailers.contains_key(header::SET_COOKIE),
+        "{:?}",
+        trailers.keys().collect::<Vec<_>>()
+    );
 
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 5);
@@ -643,7 +662,11 @@ async fn http1_trailers_cross_both_ways_without_cookie_fields() {
             .trailers
             .unwrap_or_else(|| panic!("{mode}: response trailers forwarded"));
         assert_eq!(trailers["x-checksum"], "abc123", "{mode}");
-        assert!(!trailers.contains_key(header::SET_COOKIE), "{mode}: {trailers:?}");
+        assert!(
+            !trailers.contains_key(header::SET_COOKIE),
+            "{mode}: {:?}",
+            trailers.keys().collect::<Vec<_>>()
+        );
         let announced = reply.headers[header::TRAILER].to_str().unwrap().to_owned();
         assert!(
             !announced.to_ascii_lowercase().contains("set-cookie"),
@@ -659,14 +682,10 @@ async fn http1_trailers_cross_both_ways_without_cookie_fields() {
         assert_eq!(upstream_trailers["x-upload-checksum"], "def456", "{mode}");
         assert!(
             !upstream_trailers.contains_key(header::COOKIE),
-            "{mode}: {upstream_trailers:?}"
+            "{mode}: {:?}",
+            upstream_trailers.keys().collect::<Vec<_>>()
         );
-        for line in proxy.stderr() {
-            assert!(
-                !line.contains(SENTINEL),
-                "{mode}: a cookie value in the logs: {line}"
-            );
-        }
+        assert_no_value(&proxy);
     }
 }
 
