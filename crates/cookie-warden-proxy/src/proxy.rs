@@ -54,8 +54,21 @@ impl Proxy {
     /// forwarding-header trust and https judgement are set from `config`.
     ///
     /// # Errors
-    /// When the address cannot be bound.
+    /// When the address cannot be bound, or (`InvalidInput`) when an `https://` upstream comes
+    /// without [`ProxyConfig::upstream_tls`] or an `http://` one with it.
     pub async fn bind(config: ProxyConfig, layer: CookieWardenLayer) -> std::io::Result<Self> {
+        // The upstream's scheme and `upstream_tls` are two settings that must agree, or the proxy
+        // would speak plain HTTP to an https:// upstream (or TLS to an http:// one).
+        if config.upstream.is_https() != config.upstream_tls.is_some() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                if config.upstream.is_https() {
+                    "an https:// upstream needs ProxyConfig::upstream_tls"
+                } else {
+                    "ProxyConfig::upstream_tls is set, but the upstream is http://"
+                },
+            ));
+        }
         let layer = layer
             .trust_forwarded_headers(config.trust_forwarded)
             .served_over_https(config.https());

@@ -161,3 +161,15 @@ async fn shutdown_drains_a_request_in_flight() {
         .expect("serve returns once drained")
         .unwrap();
 }
+
+#[tokio::test]
+async fn an_https_upstream_without_upstream_tls_is_refused() {
+    let mut config = ProxyConfig::new(Upstream::parse("https://127.0.0.1:9").unwrap());
+    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    let policy = from_toml_str("inline.toml", POLICY).unwrap().policy;
+    let Err(error) = Proxy::bind(config, CookieWardenLayer::new(PolicyHandle::new(policy))).await else {
+        panic!("an https:// upstream without TLS was accepted (it would be served over plain HTTP)");
+    };
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(error.to_string().contains("upstream_tls"), "{error}");
+}
