@@ -143,18 +143,53 @@ impl From<i64> for ResponseTime {
 /// assert_eq!(parse_strict_imf_fixdate(b"Sun Nov  6 08:49:37 1994"), None);
 /// ```
 pub fn parse_strict_imf_fixdate(v: &[u8]) -> Option<i64> {
-    if v.len() != 29 {
+    // Every byte in its place: one pattern, no search.
+    let [
+        w0,
+        w1,
+        w2,
+        b',',
+        b' ',
+        d0,
+        d1,
+        b' ',
+        m0,
+        m1,
+        m2,
+        b' ',
+        y0,
+        y1,
+        y2,
+        y3,
+        b' ',
+        h0,
+        h1,
+        b':',
+        n0,
+        n1,
+        b':',
+        s0,
+        s1,
+        b' ',
+        b'G',
+        b'M',
+        b'T',
+    ] = *v
+    else {
+        return None;
+    };
+    let day = two_digits(d0, d1)?;
+    let month = month(&[m0, m1, m2])?;
+    let year = i64::from(two_digits(y0, y1)?) * 100 + i64::from(two_digits(y2, y3)?);
+    let (hour, minute, second) = (two_digits(h0, h1)?, two_digits(n0, n1)?, two_digits(s0, s1)?);
+    if !(1970..=9999).contains(&year) || hour > 23 || minute > 59 || second > 59 {
         return None;
     }
-    let at = parse_imf_fixdate(v)?;
-    let year = i64::from(two_digits(v[12], v[13])?) * 100 + i64::from(two_digits(v[14], v[15])?);
-    let second = two_digits(v[23], v[24])?;
-    if !(1970..=9999).contains(&year) || second > 59 {
-        return None;
-    }
+    let seconds_of_day = i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
+    let at = unix_seconds(year, month, day, seconds_of_day)?;
     // 1970-01-01 was a Thursday.
     let weekday = (at.div_euclid(86_400) + 3).rem_euclid(7);
-    (SHORT_DAYS[weekday as usize] == &v[..3]).then_some(at)
+    (SHORT_DAYS[weekday as usize] == [w0, w1, w2]).then_some(at)
 }
 
 /// Parses an HTTP-date into unix seconds; `None` when it is not one (see the module docs).
@@ -432,6 +467,39 @@ mod tests {
             b"1994-11-06T08:49:37Z",
         ] {
             assert_eq!(parse_http_date(v), None, "{}", String::from_utf8_lossy(v));
+        }
+    }
+
+    /// The strict reader is the lenient IMF-fixdate reader narrowed to years 1970–9999, seconds
+    /// to 59 and the right day name: on every date with one byte changed to any other.
+    #[test]
+    fn strict_is_the_imf_fixdate_reader_narrowed() {
+        fn narrowed(v: &[u8]) -> Option<i64> {
+            let at = parse_imf_fixdate(v)?;
+            let year = i64::from(two_digits(v[12], v[13])?) * 100 + i64::from(two_digits(v[14], v[15])?);
+            let second = two_digits(v[23], v[24])?;
+            let weekday = (at.div_euclid(86_400) + 3).rem_euclid(7);
+            ((1970..=9999).contains(&year) && second <= 59 && SHORT_DAYS[weekday as usize] == &v[..3])
+                .then_some(at)
+        }
+        for date in [
+            &b"Thu, 01 Jan 1970 00:00:00 GMT"[..],
+            b"Thu, 29 Feb 2024 23:59:59 GMT",
+            b"Fri, 31 Dec 9999 23:59:59 GMT",
+            b"Wed, 09 Jun 2033 10:18:14 GMT",
+        ] {
+            for at in 0..date.len() {
+                for b in 0..=255u8 {
+                    let mut v = date.to_vec();
+                    v[at] = b;
+                    assert_eq!(
+                        parse_strict_imf_fixdate(&v),
+                        narrowed(&v),
+                        "{}",
+                        String::from_utf8_lossy(&v)
+                    );
+                }
+            }
         }
     }
 }

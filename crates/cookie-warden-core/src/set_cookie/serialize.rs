@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::prefix::CookiePrefix;
 use super::{SameSite, SetCookie};
-use crate::civil::{civil_from_days, days_from_civil};
+use crate::civil::civil_from_days;
 
 impl SetCookie<'_> {
     /// Appends the cookie as one canonical header value to `out`: `name=value`, then each kept
@@ -123,32 +123,28 @@ fn write_decimal(value: i64, out: &mut Vec<u8>) {
 /// assert_eq!(out, b"Sun, 06 Nov 1994 08:49:37 GMT");
 /// ```
 pub fn write_imf_fixdate(unix: i64, out: &mut Vec<u8>) {
+    out.extend_from_slice(&imf_fixdate_bytes(unix));
+}
+
+/// [`write_imf_fixdate`] into a fixed array: no allocation.
+pub(crate) fn imf_fixdate_bytes(unix: i64) -> [u8; 29] {
     const DAYS: [&[u8; 3]; 7] = [b"Thu", b"Fri", b"Sat", b"Sun", b"Mon", b"Tue", b"Wed"];
     const MONTHS: [&[u8; 3]; 12] = [
         b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
     ];
+    let two = |n: i64| [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8];
     let (days, secs) = clamp_split(unix);
     let (year, month, day) = civil_from_days(days);
-    out.extend_from_slice(DAYS[days.rem_euclid(7) as usize]);
-    out.extend_from_slice(b", ");
-    push_two(day as u32, out);
-    out.push(b' ');
-    out.extend_from_slice(MONTHS[month as usize - 1]);
-    out.push(b' ');
-    push_two((year / 100) as u32, out);
-    push_two((year % 100) as u32, out);
-    out.push(b' ');
-    push_two((secs / 3600) as u32, out);
-    out.push(b':');
-    push_two((secs / 60 % 60) as u32, out);
-    out.push(b':');
-    push_two((secs % 60) as u32, out);
-    out.extend_from_slice(b" GMT");
-}
-
-fn push_two(n: u32, out: &mut Vec<u8>) {
-    out.push(b'0' + (n / 10 % 10) as u8);
-    out.push(b'0' + (n % 10) as u8);
+    let mut out = *b"Thu, 01 Jan 1970 00:00:00 GMT";
+    out[..3].copy_from_slice(DAYS[days.rem_euclid(7) as usize]);
+    out[5..7].copy_from_slice(&two(day));
+    out[8..11].copy_from_slice(MONTHS[month as usize - 1]);
+    out[12..14].copy_from_slice(&two(year / 100));
+    out[14..16].copy_from_slice(&two(year % 100));
+    out[17..19].copy_from_slice(&two(secs / 3600));
+    out[20..22].copy_from_slice(&two(secs / 60 % 60));
+    out[23..25].copy_from_slice(&two(secs % 60));
+    out
 }
 
 /// Displays unix seconds as an IMF-fixdate; see [`write_imf_fixdate`].
@@ -157,8 +153,7 @@ pub struct ImfFixdate(pub i64);
 
 impl fmt::Display for ImfFixdate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut out = Vec::with_capacity(29);
-        write_imf_fixdate(self.0, &mut out);
+        let out = imf_fixdate_bytes(self.0);
         f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
     }
 }
@@ -189,16 +184,29 @@ impl fmt::Display for Iso8601 {
 }
 
 /// Clamps unix seconds to years 0000–9999 and splits them into (days since 1970, second of day).
+/// 0000-01-01 00:00:00 UTC, the first second a four-digit year can write.
+const FIRST_WRITABLE_SECOND: i64 = -62_167_219_200;
+/// 9999-12-31 23:59:59 UTC, the last second a four-digit year can write.
+pub(crate) const LAST_WRITABLE_SECOND: i64 = 253_402_300_799;
+
 fn clamp_split(unix: i64) -> (i64, i64) {
-    let min = days_from_civil(0, 1, 1) * 86_400;
-    let max = days_from_civil(9999, 12, 31) * 86_400 + 86_399;
-    let unix = unix.clamp(min, max);
+    let unix = unix.clamp(FIRST_WRITABLE_SECOND, LAST_WRITABLE_SECOND);
     (unix.div_euclid(86_400), unix.rem_euclid(86_400))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::civil::days_from_civil;
+
+    #[test]
+    fn the_writable_range_is_years_0_to_9999() {
+        assert_eq!(FIRST_WRITABLE_SECOND, days_from_civil(0, 1, 1) * 86_400);
+        assert_eq!(
+            LAST_WRITABLE_SECOND,
+            days_from_civil(9999, 12, 31) * 86_400 + 86_399
+        );
+    }
     use crate::set_cookie::date::parse_cookie_date;
 
     fn imf(unix: i64) -> String {
