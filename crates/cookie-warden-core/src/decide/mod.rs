@@ -110,7 +110,7 @@ use crate::policy::model::{Deletions, Mode, Noncompliant, StripOrBlock};
 use crate::policy::{CompiledPolicy, CompiledRule, NameMatch, ScopeId};
 use crate::request::{RequestContext, RequestUrl};
 use crate::set_cookie::subset::is_token;
-use crate::set_cookie::{Rejection, SetCookie, parse};
+use crate::set_cookie::{Rejection, SetCookie, parse_noting_subset};
 
 use fix::{Correction, LifetimeFix};
 
@@ -193,7 +193,8 @@ impl<'p, 'r> Judge<'p, 'r> {
 
     fn decide_at<'h>(&self, header: &'h [u8], time: ResponseTime) -> Decision<'p, 'h> {
         let now = time.now;
-        let cookie = parse(header, &self.url);
+        // Whether the header keeps the subset's rules 1–6 comes with the parse, for free.
+        let (cookie, syntax_proven) = parse_noting_subset(header, &self.url);
         let matched = self.policy.match_name(cookie.name, self.scope);
         let rule = match matched {
             NameMatch::InScope(rule) | NameMatch::OutOfScope(rule) => Some(rule),
@@ -266,7 +267,7 @@ impl<'p, 'r> Judge<'p, 'r> {
         // outside the proven subset.
         let rewrite = match decision.verdict {
             Verdict::Fix => true,
-            Verdict::Allow => cookie.subset(time).is_err(),
+            Verdict::Allow => !(syntax_proven && cookie.subset_at(time).is_ok()),
             Verdict::Strip | Verdict::Block => false,
         };
         if rewrite && !is_token(cookie.name) {

@@ -42,9 +42,11 @@ pub mod prefix;
 #[cfg(test)]
 mod reference;
 mod rejection;
+mod seen;
 mod serialize;
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod sse2;
+mod strict;
 pub mod subset;
 
 use std::borrow::Cow;
@@ -53,6 +55,7 @@ use std::fmt;
 pub use ambiguity::Ambiguities;
 pub use attributes::{AttributeCounts, AttributeKind, MAX_ATTRIBUTE_VALUE_LEN, RawAttribute, RawAttributes};
 pub(crate) use bytes::{half_at, word_at};
+pub(crate) use parse::parse_noting_subset;
 pub(crate) use parse::rejection;
 pub use parse::{MAX_NAME_VALUE_LEN, parse};
 pub use rejection::Rejection;
@@ -181,6 +184,28 @@ impl fmt::Debug for SetCookie<'_> {
 }
 
 impl<'h> SetCookie<'h> {
+    /// The cookie of `header` before anything of it is read: no name, no value, no attribute.
+    #[inline(always)]
+    pub(super) fn unread(header: &'h [u8]) -> Self {
+        SetCookie {
+            name: &[],
+            value: &[],
+            max_age: None,
+            expires: None,
+            secure: false,
+            http_only: false,
+            partitioned: false,
+            same_site: SameSite::Default,
+            path: None,
+            domain: None,
+            rejection: None,
+            ambiguities: Ambiguities::default(),
+            attributes: AttributeCounts::default(),
+            unparsed_attributes: &[],
+            header,
+        }
+    }
+
     /// The browser stores this cookie (no [`SetCookie::rejection`]).
     pub fn is_accepted(&self) -> bool {
         self.rejection.is_none()

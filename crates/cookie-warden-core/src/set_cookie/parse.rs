@@ -1,36 +1,77 @@
 //! The parsing algorithm (§5.6) and the header-and-URL rejections of the storage model (§5.7).
 
-use super::attributes::{AttributeCounts, AttributeKind, MAX_ATTRIBUTE_VALUE_LEN, split_cookie_av};
+use super::attributes::{AttributeKind, MAX_ATTRIBUTE_VALUE_LEN, split_cookie_av};
 use super::bytes::{contains_byte, find_end_and_equals, has_control_or_tab, has_forbidden_control, trim_wsp};
 use super::date::{DateError, parse_cookie_date};
 use super::domain::{DomainOutcome, check_domain};
 use super::max_age::{MaxAge, parse_max_age};
 use super::prefix::{CookiePrefix, is_http_prefixed};
+use super::seen::Seen;
+use super::strict::{Strict, read};
 use super::{Ambiguities, Rejection, SameSite, SetCookie, default_path};
 use crate::request::RequestUrl;
 
 /// Browsers drop a line whose name and value together are longer than this (§5.6 step 5).
 pub const MAX_NAME_VALUE_LEN: usize = 4096;
 
-/// What the attribute loop remembers beyond the fields of [`SetCookie`].
-#[derive(Default)]
-struct Seen<'h> {
-    max_age_valid_before: bool,
-    max_age_last_invalid_after_valid: bool,
-    max_age_last_plus: bool,
-    expires_valid_before: bool,
-    expires_last_invalid_after_valid: bool,
-    expires_last_year_out_of_range: bool,
-    last_domain: Option<&'h [u8]>,
-    last_path: Option<&'h [u8]>,
-}
-
 /// Parses one `Set-Cookie` header value received in answer to a request for `url`, exactly as
 /// draft-ietf-httpbis-rfc6265bis-22 says a browser does. Never panics; allocates only when the
 /// effective Domain must be lowercased.
 ///
 /// See the [module documentation](super) for an example.
+#[inline]
 pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
+    parse_noting_subset(header, url).0
+}
+
+/// [`parse`], and whether the header keeps rules 1–6 of the proven subset (the ones that depend
+/// on the header and the URL alone; [`SetCookie::subset`] adds the two that depend on the
+/// response time).
+///
+/// A header in the subset's syntax (the usual one) is read in one strict pass
+/// ([`super::strict::read`]), which also answers the question; any other header is read by the
+/// general algorithm below, and is outside. Both readings end in the same checks against the
+/// URL, and give the same [`SetCookie`] for every header the strict pass reads (property-tested).
+#[inline]
+pub(crate) fn parse_noting_subset<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> (SetCookie<'h>, bool) {
+    let mut seen = Seen::default();
+    let mut cookie = SetCookie::unread(header);
+    let strict = read(header, &mut cookie, &mut seen);
+    let (control, tab) = match strict {
+        // No byte the subset's syntax allows is a control byte or a tab.
+        Strict::Whole => (false, false),
+        Strict::Until(at) => {
+            read_attributes(&mut cookie, &mut seen, header, at);
+            control_and_tab(header, cookie.name, cookie.value)
+        }
+        Strict::Nothing => read_line(header, &mut cookie, &mut seen),
+    };
+    finish(&mut cookie, &seen, url, control, tab);
+    // Rule 6 for a Domain: taken as the cookie's domain, not made host-only.
+    let proven = strict == Strict::Whole
+        && cookie.rejection.is_none()
+        && cookie.ambiguities.is_empty()
+        && (seen.last_domain.is_none() || cookie.domain.is_some());
+    (cookie, proven)
+}
+
+/// [`parse`] by the general algorithm alone, without the strict pass: what the tests hold the
+/// strict pass to.
+#[cfg(test)]
+pub(crate) fn parse_general<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
+    let mut seen = Seen::default();
+    let mut cookie = SetCookie::unread(header);
+    let (control, tab) = read_line(header, &mut cookie, &mut seen);
+    finish(&mut cookie, &seen, url, control, tab);
+    cookie
+}
+
+/// §5.6 over the whole line by the general algorithm, into an unread `cookie`
+/// ([`SetCookie::unread`]): its fields as far as the line gives them (no Domain, rejection or
+/// ambiguity yet); and whether the line holds a forbidden control byte, and a tab in the name or
+/// value.
+#[inline(always)]
+fn read_line<'h>(header: &'h [u8], cookie: &mut SetCookie<'h>, seen: &mut Seen<'h>) -> (bool, bool) {
     // §5.6 steps 2–4: the name-value pair is everything before the first `;`, split at its first
     // `=` (without one, the name is empty).
     let (end, equals) = find_end_and_equals(header, 0);
@@ -39,28 +80,31 @@ pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
     } else {
         (&[][..], trim_wsp(&header[..end]))
     };
-    let unparsed_attributes = &header[end..];
+    cookie.name = name;
+    cookie.value = value;
+    cookie.unparsed_attributes = &header[end..];
+    read_attributes(cookie, seen, header, end);
+    control_and_tab(header, name, value)
+}
 
-    let mut cookie = SetCookie {
-        name,
-        value,
-        max_age: None,
-        expires: None,
-        secure: false,
-        http_only: false,
-        partitioned: false,
-        same_site: SameSite::Default,
-        path: None,
-        domain: None,
-        rejection: None,
-        ambiguities: Ambiguities::default(),
-        attributes: AttributeCounts::default(),
-        unparsed_attributes,
-        header,
-    };
-    let mut seen = Seen::default();
-    read_attributes(&mut cookie, &mut seen, header, end);
+/// Whether the line holds a forbidden control byte, and whether the name or value holds a tab.
+/// A line without any byte below 0x20 or 0x7F (the usual one) has neither.
+#[inline(always)]
+fn control_and_tab(header: &[u8], name: &[u8], value: &[u8]) -> (bool, bool) {
+    if has_control_or_tab(header) {
+        (
+            has_forbidden_control(header),
+            contains_byte(name, b'\t') || contains_byte(value, b'\t'),
+        )
+    } else {
+        (false, false)
+    }
+}
 
+/// The checks against the URL, the same after either reading: the Domain (§5.6.3, §5.7), the
+/// known differences from Chromium and the first reason a browser drops the line.
+#[inline(always)]
+fn finish<'h>(cookie: &mut SetCookie<'h>, seen: &Seen<'h>, url: &RequestUrl<'_>, control: bool, tab: bool) {
     let mut domain_rejection = None;
     if let Some(raw) = seen.last_domain {
         match check_domain(raw, url.host) {
@@ -69,16 +113,7 @@ pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
             DomainOutcome::Rejected(why) => domain_rejection = Some(why),
         }
     }
-
-    // A line without any byte below 0x20 or 0x7F (the usual one) has no control byte and no tab.
-    let (control, tab) = if has_control_or_tab(header) {
-        (
-            has_forbidden_control(header),
-            contains_byte(name, b'\t') || contains_byte(value, b'\t'),
-        )
-    } else {
-        (false, false)
-    };
+    let (name, value) = (cookie.name, cookie.value);
     let prefix = CookiePrefix::of(name);
     cookie.ambiguities = Ambiguities {
         max_age_invalid_after_valid: seen.max_age_last_invalid_after_valid,
@@ -91,8 +126,7 @@ pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
         host_prefix_domain_attribute: prefix == Some(CookiePrefix::Host)
             && seen.last_domain.is_some_and(|domain| !domain.is_empty()),
     };
-    cookie.rejection = rejection(&cookie, control, prefix, url, domain_rejection);
-    cookie
+    cookie.rejection = rejection(cookie, control, prefix, url, domain_rejection);
 }
 
 /// §5.6 "cookie-av" steps 1–7 over the attributes: `header[at..]` is empty or starts at the
@@ -112,9 +146,7 @@ fn read_attributes<'h>(cookie: &mut SetCookie<'h>, seen: &mut Seen<'h>, header: 
             AttributeKind::Expires => match parse_cookie_date(value) {
                 Ok(at) => {
                     cookie.expires = Some(at);
-                    seen.expires_valid_before = true;
-                    seen.expires_last_invalid_after_valid = false;
-                    seen.expires_last_year_out_of_range = false;
+                    seen.valid_expires();
                 }
                 Err(why) => {
                     seen.expires_last_invalid_after_valid = seen.expires_valid_before;
@@ -124,9 +156,7 @@ fn read_attributes<'h>(cookie: &mut SetCookie<'h>, seen: &mut Seen<'h>, header: 
             AttributeKind::MaxAge => match parse_max_age(value) {
                 MaxAge::Seconds(seconds) => {
                     cookie.max_age = Some(seconds);
-                    seen.max_age_valid_before = true;
-                    seen.max_age_last_invalid_after_valid = false;
-                    seen.max_age_last_plus = false;
+                    seen.valid_max_age();
                 }
                 invalid => {
                     seen.max_age_last_invalid_after_valid = seen.max_age_valid_before;

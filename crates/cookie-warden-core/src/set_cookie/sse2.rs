@@ -68,14 +68,42 @@ pub(super) fn find_end_and_equals(bytes: &[u8], from: usize) -> (usize, usize) {
     }
 }
 
-/// Whether a block holds a byte that is not an RFC 6265 `cookie-octet` (`%x21 / %x23-2B /
+/// One bit per byte of `block` that is not an RFC 6265 `cookie-octet` (`%x21 / %x23-2B /
 /// %x2D-3A / %x3C-5B / %x5D-7E`): below `!` or from 0x80 up (one signed compare: those bytes
 /// are negative), DEL, `"`, `,`, `;` or `\`.
 #[inline(always)]
-pub(super) fn block_has_non_octet(block: &[u8; 16]) -> bool {
-    let v = load_unaligned_m128i(block);
-    let eq = |byte: u8| cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(byte as i8));
-    let outside = bitor_m128i(cmp_lt_mask_i8_m128i(v, set_splat_i8_m128i(0x21)), eq(0x7f));
+fn non_octet_mask(block: m128i) -> u32 {
+    let eq = |byte: u8| cmp_eq_mask_i8_m128i(block, set_splat_i8_m128i(byte as i8));
+    let outside = bitor_m128i(cmp_lt_mask_i8_m128i(block, set_splat_i8_m128i(0x21)), eq(0x7f));
     let excluded = bitor_m128i(bitor_m128i(eq(b'"'), eq(b',')), bitor_m128i(eq(b';'), eq(b'\\')));
-    move_mask_i8_m128i(bitor_m128i(outside, excluded)) != 0
+    // The mask has 16 bits: the cast keeps them.
+    move_mask_i8_m128i(bitor_m128i(outside, excluded)) as u32
+}
+
+/// `strict::cookie_octets_end` for a line of at least sixteen bytes: the index of the first
+/// byte at or after `from` (≤ `bytes.len()`) that is not a `cookie-octet`, or `bytes.len()`.
+/// Sixteen bytes a step; the last step reads the line's last sixteen bytes and shifts out the
+/// bits of those before `at`, as [`find_end_and_equals`] does.
+#[inline(always)]
+pub(super) fn cookie_octets_end(bytes: &[u8], from: usize) -> usize {
+    let len = bytes.len();
+    debug_assert!(len >= 16 && from <= len);
+    let mut at = from;
+    while at + 16 <= len {
+        let mask = non_octet_mask(block_at(bytes, at));
+        if mask != 0 {
+            return at + mask.trailing_zeros() as usize;
+        }
+        at += 16;
+    }
+    if at >= len {
+        return len;
+    }
+    // 1 ≤ at - (len - 16) ≤ 15: the bits of the bytes before `at` drop out.
+    let mask = non_octet_mask(block_at(bytes, len - 16)) >> (at + 16 - len);
+    if mask != 0 {
+        at + mask.trailing_zeros() as usize
+    } else {
+        len
+    }
 }
