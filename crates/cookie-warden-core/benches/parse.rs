@@ -25,9 +25,16 @@ fn inputs() -> Vec<(&'static str, Vec<u8>)> {
             "typical_4_attributes",
             b"sid=31d4d96e407aad42; Path=/; Secure; HttpOnly; SameSite=Lax".to_vec(),
         ),
+        // 9 June 2033 is a Thursday: the wrong day name puts this header outside the proven
+        // subset (the strict pass stops at the Expires, the general algorithm reads the rest).
         (
             "with_expires",
             b"lang=en-US; Path=/; Domain=example.com; Expires=Wed, 09 Jun 2033 10:18:14 GMT; Secure".to_vec(),
+        ),
+        // The same with the right day name: read by the strict pass alone.
+        (
+            "with_expires_strict",
+            b"lang=en-US; Path=/; Domain=example.com; Expires=Thu, 09 Jun 2033 10:18:14 GMT; Secure".to_vec(),
         ),
         (
             "value_200_bytes",
