@@ -32,7 +32,7 @@ pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
 /// ([`super::strict::read`]), which also answers the question; any other header is read by the
 /// general algorithm below, and is outside. Both readings end in the same checks against the
 /// URL, and give the same [`SetCookie`] for every header the strict pass reads (property-tested).
-#[inline]
+#[inline(always)]
 pub(crate) fn parse_noting_subset<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> (SetCookie<'h>, bool) {
     let mut seen = Seen::default();
     let mut cookie = SetCookie::unread(header);
@@ -42,7 +42,9 @@ pub(crate) fn parse_noting_subset<'h>(header: &'h [u8], url: &RequestUrl<'_>) ->
         Strict::Whole => (false, false),
         Strict::Until(at) => {
             read_attributes(&mut cookie, &mut seen, header, at);
-            control_and_tab(header, cookie.name, cookie.value)
+            // The pair and the pieces before `at` hold no control byte and no tab.
+            let rest = &header[at..];
+            (has_control_or_tab(rest) && has_forbidden_control(rest), false)
         }
         Strict::Nothing => read_line(header, &mut cookie, &mut seen),
     };
