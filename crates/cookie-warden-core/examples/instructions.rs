@@ -10,7 +10,7 @@
 //! ```
 //!
 //! Operations: `decide_allow`, `decide_allow_2`, `decide_4_headers` (the `decide` bench's inputs and
-//! policy), `parse_typical`, `parse_with_expires`, `parse_with_expires_strict` (the `parse` bench's), `fora_response` (the four
+//! policy), `parse_typical`, `parse_lowercase` (the same header in lower case), `parse_with_expires`, `parse_with_expires_strict` (the `parse` bench's), `fora_response` (the four
 //! `Set-Cookie` of the load bench's `/set-cookies` under `config/fora.toml`: what the layer and the
 //! proxy decide per request; run from the workspace root).
 
@@ -41,6 +41,8 @@ const PARSE_URL: RequestUrl<'static> = RequestUrl {
     path: "/account/login",
 };
 const TYPICAL: &[u8] = b"sid=31d4d96e407aad42; Path=/; Secure; HttpOnly; SameSite=Lax";
+/// The typical header as some frameworks write it: outside the subset from its first attribute.
+const LOWERCASE: &[u8] = b"sid=31d4d96e407aad42; path=/; secure; httponly; samesite=lax";
 /// 9 June 2033 is a Thursday: outside the proven subset (see the `parse` bench).
 const WITH_EXPIRES: &[u8] =
     b"lang=en-US; Path=/; Domain=example.com; Expires=Wed, 09 Jun 2033 10:18:14 GMT; Secure";
@@ -75,6 +77,9 @@ fn main() {
             }
         }),
         "parse_typical" => (0..count).for_each(|_| drop(black_box(parse(black_box(TYPICAL), &PARSE_URL)))),
+        "parse_lowercase" => {
+            (0..count).for_each(|_| drop(black_box(parse(black_box(LOWERCASE), &PARSE_URL))));
+        }
         "parse_with_expires" => {
             (0..count).for_each(|_| drop(black_box(parse(black_box(WITH_EXPIRES), &PARSE_URL))));
         }
