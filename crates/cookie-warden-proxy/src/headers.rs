@@ -1,13 +1,14 @@
 //! Header hygiene between client and upstream: hop-by-hop headers (RFC 9110 §7.6.1) never cross
 //! the proxy, and the upstream learns who asked through `X-Forwarded-*` or `Forwarded` (RFC 7239).
 
-use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
 use bytes::Bytes;
 
 use http::Version;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+
+use crate::ip_text::IpText;
 
 /// Headers that describe one connection, not the message, and so never cross the proxy.
 /// (`Trailer` is not one: it announces the message's trailer fields, RFC 9110 §6.6.2.)
@@ -173,9 +174,11 @@ impl ForwardedStyle {
         match self {
             ForwardedStyle::None => {}
             ForwardedStyle::XForwarded => {
-                append_element(headers, X_FORWARDED_FOR, |out| {
-                    let _ = write!(out, "{}", client.peer.ip());
-                });
+                append_element(
+                    headers,
+                    X_FORWARDED_FOR,
+                    &[IpText::of(client.peer.ip()).as_bytes()],
+                );
                 if !(trust_incoming && headers.contains_key(X_FORWARDED_PROTO)) {
                     headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(proto));
                 }
@@ -191,42 +194,63 @@ impl ForwardedStyle {
                 }
             }
             ForwardedStyle::Forwarded => {
-                append_element(headers, header::FORWARDED, |out| {
-                    let _ = match client.peer.ip() {
-                        IpAddr::V4(ip) => write!(out, "for={ip}"),
-                        IpAddr::V6(ip) => write!(out, "for=\"[{ip}]\""),
-                    };
-                    out.extend_from_slice(b";proto=");
-                    out.extend_from_slice(proto.as_bytes());
-                    if let Some(host) = host
-                        .and_then(|h| h.to_str().ok())
-                        .filter(|h| !h.contains(['"', '\\']))
-                    {
-                        out.extend_from_slice(b";host=\"");
-                        out.extend_from_slice(host.as_bytes());
-                        out.extend_from_slice(b"\"");
-                    }
-                });
+                let ip = client.peer.ip();
+                let text = IpText::of(ip);
+                // An IPv6 node is quoted and bracketed (RFC 7239 §6).
+                let (open, close): (&[u8], &[u8]) = match ip {
+                    IpAddr::V4(_) => (b"for=", b""),
+                    IpAddr::V6(_) => (b"for=\"[", b"]\""),
+                };
+                let host = host
+                    .and_then(|h| h.to_str().ok())
+                    .filter(|h| !h.contains(['"', '\\']))
+                    .map_or(&[][..], str::as_bytes);
+                let (host_open, host_close): (&[u8], &[u8]) = if host.is_empty() {
+                    (b"", b"")
+                } else {
+                    (b";host=\"", b"\"")
+                };
+                append_element(
+                    headers,
+                    header::FORWARDED,
+                    &[
+                        open,
+                        text.as_bytes(),
+                        close,
+                        b";proto=",
+                        proto.as_bytes(),
+                        host_open,
+                        host,
+                        host_close,
+                    ],
+                );
             }
         }
     }
 }
 
-/// Sets the list header `name` to its values joined with `, ` and then this hop's element
-/// (written by `element`). Values that are not all visible ASCII are dropped, not joined; a
-/// result that is no valid header value removes the header.
-fn append_element(headers: &mut HeaderMap, name: HeaderName, element: impl FnOnce(&mut Vec<u8>)) {
+/// Sets the list header `name` to its values joined with `, ` and then this hop's element (the
+/// concatenation of `element`'s parts). Values that are not all visible ASCII are dropped, not
+/// joined; a result that is no valid header value removes the header.
+fn append_element(headers: &mut HeaderMap, name: HeaderName, element: &[&[u8]]) {
     let previous = headers.get_all(&name);
     let visible = previous.iter().all(|value| value.to_str().is_ok());
-    let length: usize = previous.iter().map(|value| value.len() + 2).sum();
-    let mut out = Vec::with_capacity(length + 64);
+    let joined: usize = if visible {
+        previous.iter().map(|value| value.len() + 2).sum()
+    } else {
+        0
+    };
+    // Exactly as long as the value: the boxed slice below needs no reallocation.
+    let mut out = Vec::with_capacity(joined + element.iter().map(|part| part.len()).sum::<usize>());
     if visible {
         for value in previous {
             out.extend_from_slice(value.as_bytes());
             out.extend_from_slice(b", ");
         }
     }
-    element(&mut out);
+    for part in element {
+        out.extend_from_slice(part);
+    }
     // A boxed slice becomes `Bytes` without a second allocation (a `Vec` with spare room would not).
     match HeaderValue::from_maybe_shared(Bytes::from(out.into_boxed_slice())) {
         Ok(value) => {
@@ -382,5 +406,17 @@ mod tests {
             headers["forwarded"],
             "for=\"[::1]\";proto=https;host=\"example.com:8443\""
         );
+    }
+
+    #[test]
+    fn forwarded_element_for_ipv4_joins_earlier_hops_and_leaves_out_a_quoting_host() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::FORWARDED, HeaderValue::from_static("for=203.0.113.1"));
+        let host = HeaderValue::from_static("evil\"host");
+        ForwardedStyle::Forwarded.apply(&mut headers, client(), Some(&host), false);
+        assert_eq!(headers["forwarded"], "for=203.0.113.1, for=192.0.2.7;proto=http");
+        let mut headers = HeaderMap::new();
+        ForwardedStyle::Forwarded.apply(&mut headers, client(), None, false);
+        assert_eq!(headers["forwarded"], "for=192.0.2.7;proto=http");
     }
 }

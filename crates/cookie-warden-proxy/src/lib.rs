@@ -50,6 +50,7 @@ pub mod declaration;
 mod errors;
 pub mod forward;
 pub mod headers;
+mod ip_text;
 pub mod limits;
 pub mod policy_file;
 mod preface;
