@@ -29,9 +29,11 @@ pub fn parse<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> SetCookie<'h> {
 /// response time).
 ///
 /// A header in the subset's syntax (the usual one) is read in one strict pass
-/// ([`super::strict::read`]), which also answers the question; any other header is read by the
-/// general algorithm below, and is outside. Both readings end in the same checks against the
-/// URL, and give the same [`SetCookie`] for every header the strict pass reads (property-tested).
+/// ([`super::strict::read`]), which also answers the question. Any other header is outside: the
+/// general algorithm below reads it on from the piece where the strict pass stopped (from the
+/// start when the name-value pair is not in the syntax). Every reading ends in the same checks
+/// against the URL, and gives the [`SetCookie`] the general algorithm alone gives
+/// (property-tested).
 #[inline(always)]
 pub(crate) fn parse_noting_subset<'h>(header: &'h [u8], url: &RequestUrl<'_>) -> (SetCookie<'h>, bool) {
     let mut seen = Seen::default();
