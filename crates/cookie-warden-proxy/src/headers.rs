@@ -201,14 +201,15 @@ impl ForwardedStyle {
                     IpAddr::V4(_) => (b"for=", b""),
                     IpAddr::V6(_) => (b"for=\"[", b"]\""),
                 };
+                // A host that would need escaping inside the quotes is left out (an empty one is
+                // written, as `host=""`).
                 let host = host
                     .and_then(|h| h.to_str().ok())
                     .filter(|h| !h.contains(['"', '\\']))
-                    .map_or(&[][..], str::as_bytes);
-                let (host_open, host_close): (&[u8], &[u8]) = if host.is_empty() {
-                    (b"", b"")
-                } else {
-                    (b";host=\"", b"\"")
+                    .map(str::as_bytes);
+                let (host_open, host, host_close): (&[u8], &[u8], &[u8]) = match host {
+                    Some(host) => (b";host=\"", host, b"\""),
+                    None => (b"", b"", b""),
                 };
                 append_element(
                     headers,
@@ -418,5 +419,9 @@ mod tests {
         let mut headers = HeaderMap::new();
         ForwardedStyle::Forwarded.apply(&mut headers, client(), None, false);
         assert_eq!(headers["forwarded"], "for=192.0.2.7;proto=http");
+        let mut headers = HeaderMap::new();
+        let empty = HeaderValue::from_static("");
+        ForwardedStyle::Forwarded.apply(&mut headers, client(), Some(&empty), false);
+        assert_eq!(headers["forwarded"], "for=192.0.2.7;proto=http;host=\"\"");
     }
 }

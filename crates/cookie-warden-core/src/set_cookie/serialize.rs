@@ -183,12 +183,12 @@ impl fmt::Display for Iso8601 {
     }
 }
 
-/// Clamps unix seconds to years 0000–9999 and splits them into (days since 1970, second of day).
 /// 0000-01-01 00:00:00 UTC, the first second a four-digit year can write.
 const FIRST_WRITABLE_SECOND: i64 = -62_167_219_200;
 /// 9999-12-31 23:59:59 UTC, the last second a four-digit year can write.
-pub(crate) const LAST_WRITABLE_SECOND: i64 = 253_402_300_799;
+const LAST_WRITABLE_SECOND: i64 = 253_402_300_799;
 
+/// Clamps unix seconds to years 0000–9999 and splits them into (days since 1970, second of day).
 fn clamp_split(unix: i64) -> (i64, i64) {
     let unix = unix.clamp(FIRST_WRITABLE_SECOND, LAST_WRITABLE_SECOND);
     (unix.div_euclid(86_400), unix.rem_euclid(86_400))

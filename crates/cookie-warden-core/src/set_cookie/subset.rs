@@ -76,7 +76,7 @@
 //!
 //! # Cost
 //!
-//! Nothing on top of the parse. The parser reads a header in the subset's syntax in one strict
+//! For `decide`, nothing on top of the parse. The parser reads a header in the subset's syntax in one strict
 //! pass (`strict.rs`), which is also its fast path: the name and value as runs of token bytes and
 //! `cookie-octet`s (the value 16 bytes at a time, SSE2 compares on x86_64), each attribute told by
 //! its first four bytes read as one word and compared with its canonical spelling, no trimming,
@@ -85,7 +85,8 @@
 //! URL that every parse makes), so `decide` gets it with the parse, and a header outside the
 //! syntax is read on by the general algorithm from the piece where the strict pass stopped. The
 //! rule-by-rule reading below ([`SetCookie::subset`]) names the first rule a header breaks, for
-//! `parse` and `eval`; the two are property-tested to agree. No allocation either way; what each
+//! `parse` and `eval` (which pay for it on every header they report on); the two are
+//! property-tested to agree. No allocation either way; what each
 //! costs: `bench/RESULTS.md`, "The strict pass".
 //!
 //! ```
