@@ -183,6 +183,24 @@ impl Running {
         }
     }
 
+    /// Waits (bounded) until one of the JSON lines on stderr is `wanted`, and returns them all (at
+    /// the deadline, those there are: the caller's assertion then shows what came). Events are
+    /// written after the response has left, so a test that has its reply must wait for them.
+    pub fn wait_for_event(
+        &self,
+        wanted: impl Fn(&serde_json::Value) -> bool,
+        timeout: Duration,
+    ) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let events = json_lines(&self.stderr());
+            if events.iter().any(&wanted) || Instant::now() >= deadline {
+                return events;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Sends a signal.
     ///
     /// # Panics

@@ -16,7 +16,7 @@ use cookie_warden_core::policy::load::from_toml_str;
 use cookie_warden_core::request::{RequestContext, RequestUrl};
 use cookie_warden_core::set_cookie::parse;
 use cookie_warden_tests::http_client::{self, Reply};
-use cookie_warden_tests::{Running, TempDir, json_lines};
+use cookie_warden_tests::{Running, TempDir};
 use http::{StatusCode, header};
 
 /// The host every request is judged as (the proxy runs with `--assume-https`).
@@ -324,13 +324,9 @@ async fn name_and_value_over_4096_bytes_are_stripped() {
     let reply = attack.get().await;
     // 3 + 4094 = 4097 bytes of name and value: a browser drops it, so does the proxy.
     assert_exactly(&attack, &reply, &[at_limit.as_bytes()]);
-    let events = json_lines(&attack.proxy.stderr());
-    assert!(
-        events
-            .iter()
-            .any(|e| e["cookie.name"] == "sid" && e["violation"] == "oversize"),
-        "an oversize event: {events:?}"
-    );
+    let oversize = |e: &serde_json::Value| e["cookie.name"] == "sid" && e["violation"] == "oversize";
+    let events = attack.proxy.wait_for_event(oversize, Duration::from_secs(20));
+    assert!(events.iter().any(oversize), "an oversize event: {events:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -678,7 +674,11 @@ async fn request_cookies_hidden_behind_commas_never_reach_the_upstream() {
 
     // Each stripped pair is named by its own name: `tracker` and `_ga` are parts of the values of
     // `sid` and `__Host-id`, reported as `hidden_pair` and never named.
-    let events = json_lines(&echo.proxy.stderr());
+    // The HTTP/2 request's events, the last ones written.
+    let events = echo.proxy.wait_for_event(
+        |e| e["violation"] == "hidden_pair" && e["cookie.names"] == "sid,__Host-id",
+        Duration::from_secs(20),
+    );
     let request_events: Vec<_> = events
         .iter()
         .filter(|e| e["message"] == "cookie policy violation" && e["cookie.source"] == "request")

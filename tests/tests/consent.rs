@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use cookie_warden_tests::http_client::{self, Reply};
 use cookie_warden_tests::upstream::{self, Body, full};
-use cookie_warden_tests::{Running, binary, json_lines, workspace_file};
+use cookie_warden_tests::{Running, binary, workspace_file};
 use http::{Request, Response, StatusCode, header};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -166,14 +166,7 @@ async fn statistics_cookies_wait_for_consent_and_gpc_withdraws_and_purges_them()
             && e["cookie.name"] == "ai_session"
             && e["consent.gpc"] == true
     };
-    let deadline = std::time::Instant::now() + LOG_WAIT;
-    let events = loop {
-        let events = json_lines(&proxy.stderr());
-        if events.iter().any(is_gpc_event) || std::time::Instant::now() >= deadline {
-            break events;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let events = proxy.wait_for_event(is_gpc_event, LOG_WAIT);
     let gpc_event = events
         .iter()
         .find(|e| is_gpc_event(e))

@@ -900,9 +900,12 @@ async fn thousands_of_request_cookies_write_one_event_and_count_each_in_the_metr
     assert!(unlisted.contains("action=\"stripped\""), "{unlisted}");
     assert!(unlisted.ends_with(" 6790"), "{unlisted}");
 
-    let events: Vec<_> = json_lines(&setup.proxy.stderr())
+    let violation = |e: &serde_json::Value| e["message"] == "cookie policy violation";
+    let events: Vec<_> = setup
+        .proxy
+        .wait_for_event(violation, LOG_WAIT)
         .into_iter()
-        .filter(|e| e["message"] == "cookie policy violation")
+        .filter(violation)
         .collect();
     assert_eq!(events.len(), 1, "{events:#?}");
     assert_eq!(events[0]["cookie.count"], 6_790);
