@@ -2,8 +2,8 @@
 //! target): compares that give one bit a byte, read with a `movemask`. `safe_arch` wraps the
 //! `std::arch` intrinsics, so that this crate keeps `unsafe_code = "forbid"`.
 //!
-//! Each function has the contract of its portable twin (word-wise code in `bytes.rs` and
-//! `subset.rs`, used on other targets), and the two are tested equal on every length and position.
+//! Each function has the contract of its portable twin (`bytes.rs` and `strict.rs`, used on other
+//! targets and for short lines), and the two are tested equal on every length and position.
 
 use safe_arch::{
     bitor_m128i, cmp_eq_mask_i8_m128i, cmp_lt_mask_i8_m128i, load_unaligned_m128i, m128i, move_mask_i8_m128i,

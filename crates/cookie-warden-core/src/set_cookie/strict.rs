@@ -178,12 +178,7 @@ fn attribute<'h>(
             Some(end)
         }
         PATH if head & low(5) == name(b"Path=") && counts.path == 0 => {
-            // Runs to the next `;`: it ends there.
-            let end = position_of_either(header, at + 5, b';', b';');
-            let path = &header[at + 5..end];
-            if !canonical_path(path) {
-                return None;
-            }
+            let (end, path) = value_to_semicolon(header, at + 5, canonical_path)?;
             counts.path = 1;
             cookie.path = Some(path);
             seen.last_path = Some(path);
@@ -220,18 +215,26 @@ fn attribute<'h>(
             Some(end)
         }
         DOMA if head & low(7) == name(b"Domain=") && counts.domain == 0 => {
-            // Runs to the next `;`: it ends there.
-            let end = position_of_either(header, at + 7, b';', b';');
-            let domain = &header[at + 7..end];
-            if !canonical_domain(domain) {
-                return None;
-            }
+            let (end, domain) = value_to_semicolon(header, at + 7, canonical_domain)?;
             counts.domain = 1;
             seen.last_domain = Some(domain);
             Some(end)
         }
         _ => None,
     }
+}
+
+/// A Path's or a Domain's value: from `from` to the next `;` or the end (so the piece ends there),
+/// and `canonical` as a whole. Its end and the value.
+#[inline(always)]
+fn value_to_semicolon(
+    header: &[u8],
+    from: usize,
+    canonical: impl Fn(&[u8]) -> bool,
+) -> Option<(usize, &[u8])> {
+    let end = position_of_either(header, from, b';', b';');
+    let value = &header[from..end];
+    canonical(value).then_some((end, value))
 }
 
 /// The length of a strict IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
