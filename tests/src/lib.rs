@@ -183,17 +183,19 @@ impl Running {
         }
     }
 
-    /// Waits (bounded) until one of the JSON lines on stderr is `wanted`, and returns them all (at
-    /// the deadline, those there are: the caller's assertion then shows what came). Events are
-    /// written after the response has left, so a test that has its reply must wait for them.
+    /// Waits (bounded) until one of the JSON lines on stderr after the first `skip` is `wanted`,
+    /// and returns them all (at the deadline, those there are: the caller's assertion then shows
+    /// what came). Events are written after the response has left, so a test that has its reply
+    /// must wait for them.
     pub fn wait_for_event(
         &self,
         wanted: impl Fn(&serde_json::Value) -> bool,
+        skip: usize,
         timeout: Duration,
     ) -> Vec<serde_json::Value> {
         let deadline = Instant::now() + timeout;
         loop {
-            let events = json_lines(&self.stderr());
+            let events = json_lines(self.stderr().get(skip..).unwrap_or_default());
             if events.iter().any(&wanted) || Instant::now() >= deadline {
                 return events;
             }

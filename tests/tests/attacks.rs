@@ -325,7 +325,7 @@ async fn name_and_value_over_4096_bytes_are_stripped() {
     // 3 + 4094 = 4097 bytes of name and value: a browser drops it, so does the proxy.
     assert_exactly(&attack, &reply, &[at_limit.as_bytes()]);
     let oversize = |e: &serde_json::Value| e["cookie.name"] == "sid" && e["violation"] == "oversize";
-    let events = attack.proxy.wait_for_event(oversize, Duration::from_secs(20));
+    let events = attack.proxy.wait_for_event(oversize, 0, Duration::from_secs(20));
     assert!(events.iter().any(oversize), "an oversize event: {events:?}");
 }
 
@@ -677,6 +677,7 @@ async fn request_cookies_hidden_behind_commas_never_reach_the_upstream() {
     // The HTTP/2 request's events, the last ones written.
     let events = echo.proxy.wait_for_event(
         |e| e["violation"] == "hidden_pair" && e["cookie.names"] == "sid,__Host-id",
+        0,
         Duration::from_secs(20),
     );
     let request_events: Vec<_> = events

@@ -166,7 +166,7 @@ async fn statistics_cookies_wait_for_consent_and_gpc_withdraws_and_purges_them()
             && e["cookie.name"] == "ai_session"
             && e["consent.gpc"] == true
     };
-    let events = proxy.wait_for_event(is_gpc_event, LOG_WAIT);
+    let events = proxy.wait_for_event(is_gpc_event, 0, LOG_WAIT);
     let gpc_event = events
         .iter()
         .find(|e| is_gpc_event(e))

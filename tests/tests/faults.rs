@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use cookie_warden_tests::http_client::cookie_name;
-use cookie_warden_tests::{Running, TempDir, json_lines};
+use cookie_warden_tests::{Running, TempDir};
 use http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -422,30 +422,23 @@ async fn assert_resources_settle(proxy: &Running, before: Resources, fault: &str
 
 /// Waits (bounded) for a JSON event with `message` whose fields include every `(key, value)`,
 /// looking at lines after the first `skip`.
-async fn wait_for_event(
-    proxy: &Running,
-    skip: usize,
-    message: &str,
-    fields: &[(&str, &str)],
-) -> serde_json::Value {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let lines: Vec<String> = proxy.stderr().into_iter().skip(skip).collect();
-        if let Some(event) = json_lines(&lines).into_iter().find(|event| {
-            event["message"] == message
-                && fields
-                    .iter()
-                    .all(|(key, value)| event[*key].as_str() == Some(*value))
-        }) {
-            return event;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no `{message}` event with {fields:?} in:\n{}",
-            lines.join("\n")
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+fn wait_for_event(proxy: &Running, skip: usize, message: &str, fields: &[(&str, &str)]) -> serde_json::Value {
+    let wanted = |event: &serde_json::Value| {
+        event["message"] == message
+            && fields
+                .iter()
+                .all(|(key, value)| event[*key].as_str() == Some(*value))
+    };
+    proxy
+        .wait_for_event(wanted, skip, WAIT)
+        .into_iter()
+        .find(|event| wanted(event))
+        .unwrap_or_else(|| {
+            panic!(
+                "no `{message}` event with {fields:?} in:\n{}",
+                proxy.stderr().get(skip..).unwrap_or_default().join("\n")
+            )
+        })
 }
 
 /// No log line carries a cookie value.
@@ -601,8 +594,7 @@ async fn upstream_refusing_connections_gets_a_502_and_the_proxy_recovers() {
         seen_lines,
         "upstream failure",
         &[("upstream.error", "refused")],
-    )
-    .await;
+    );
     assert_eq!(event["http.response.status_code"], 502);
 
     // The upstream comes back on the same address: the proxy serves again.
@@ -642,8 +634,7 @@ async fn upstream_resetting_mid_body_is_a_clean_abort_never_a_complete_body() {
         seen_lines,
         "body failed mid-stream",
         &[("body", "response"), ("kind", "broken")],
-    )
-    .await;
+    );
     assert_eq!(event["level"], "WARN");
 
     assert_recovered(&setup, "reset mid-body").await;
@@ -705,8 +696,7 @@ async fn upstream_stalling_before_the_head_gets_a_504_after_the_head_timeout() {
         seen_lines,
         "upstream failure",
         &[("upstream.error", "head_timeout")],
-    )
-    .await;
+    );
     assert_eq!(event["http.response.status_code"], 504);
 
     assert_recovered(&setup, "stall before head").await;
@@ -737,8 +727,7 @@ async fn upstream_stalling_mid_body_is_cut_after_the_body_idle_timeout() {
         seen_lines,
         "body failed mid-stream",
         &[("body", "response"), ("kind", "timeout")],
-    )
-    .await;
+    );
 
     assert_recovered(&setup, "stall mid-body").await;
 }
@@ -766,8 +755,7 @@ async fn upstream_sending_a_malformed_response_gets_a_502() {
                 seen_lines,
                 "upstream failure",
                 &[("upstream.error", "broken")],
-            )
-            .await;
+            );
         }
     }
 
@@ -791,8 +779,7 @@ async fn upstream_sending_a_malformed_response_gets_a_502() {
                 seen_lines,
                 "body failed mid-stream",
                 &[("body", "response")],
-            )
-            .await;
+            );
         }
     }
 
@@ -849,8 +836,7 @@ async fn upstream_closing_keep_alive_connections_early_never_hangs() {
             seen_lines,
             "upstream failure",
             &[("upstream.error", "broken")],
-        )
-        .await;
+        );
     }
 
     assert_recovered(&setup, "keep-alive closed early").await;
@@ -921,8 +907,7 @@ async fn clients_stalling_mid_request_are_closed_while_others_are_served() {
         seen_lines,
         "client connection failed",
         &[("client.error", "header_timeout")],
-    )
-    .await;
+    );
 
     assert_recovered(&setup, "slowloris").await;
 }
@@ -966,8 +951,7 @@ async fn clients_disconnecting_mid_response_release_both_connections() {
         seen_lines,
         "client connection failed",
         &[("client.error", "closed")],
-    )
-    .await;
+    );
 
     assert_recovered(&setup, "client gone mid-response").await;
 }

@@ -903,7 +903,7 @@ async fn thousands_of_request_cookies_write_one_event_and_count_each_in_the_metr
     let violation = |e: &serde_json::Value| e["message"] == "cookie policy violation";
     let events: Vec<_> = setup
         .proxy
-        .wait_for_event(violation, LOG_WAIT)
+        .wait_for_event(violation, 0, LOG_WAIT)
         .into_iter()
         .filter(violation)
         .collect();
